@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  FIRST_VISIT_MODES,
+  type FirstVisitMode,
+} from '../signaling/index.js';
+import { CliError } from './errors.js';
+
+const MAX_PORT = 65_535;
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'version' }
+  | { name: 'build'; siteDir: string }
+  | {
+      name: 'serve';
+      siteDir: string;
+      port: number;
+      host: string;
+      inject: boolean;
+      firstVisit: FirstVisitMode;
+    };
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** Reads the command line; throws CliError('usage') for anything it does not understand. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      throw new CliError('usage', 'no command given');
+    case 'help':
+    case '--help':
+    case '-h':
+      return { name: 'help' };
+    case '--version':
+    case '-v':
+      return { name: 'version' };
+    case 'build': {
+      const { values, positionals } = parse(rest, HELP_OPTION);
+      if (values.help) return { name: 'help' };
+      return { name: 'build', siteDir: siteDirOf(positionals) };
+    }
+    case 'serve': {
+      const { values, positionals } = parse(rest, {
+        ...HELP_OPTION,
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'no-inject': { type: 'boolean' },
+        'first-visit': { type: 'string' },
+      });
+      if (values.help) return { name: 'help' };
+      return {
+        name: 'serve',
+        siteDir: siteDirOf(positionals),
+        port: portOf(values.port),
+        host: values.host ?? DEFAULT_HOST,
+        inject: !values['no-inject'],
+        firstVisit: firstVisitOf(values['first-visit']),
+      };
+    }
+    default:
+      throw new CliError('usage', `unknown command '${first}'`);
+  }
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+function parse<T extends Options>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    // Node's text goes on about '--' positionals; its first sentence names the problem.
+    const text = err instanceof Error ? err.message : String(err);
+    throw new CliError('usage', text.split('. ')[0]);
+  }
+}
+
+function siteDirOf(positionals: string[]): string {
+  const [siteDir, ...extra] = positionals;
+  if (siteDir === undefined) throw new CliError('usage', 'missing <site-dir>');
+  if (extra.length > 0) throw new CliError('usage', `unexpected argument '${extra[0]}'`);
+  return siteDir;
+}
+
+function portOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PORT;
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port <= MAX_PORT))
+    throw new CliError('usage', `--port must be 0..${MAX_PORT}, not '${text}'`);
+  return port;
+}
+
+function firstVisitOf(text: string | undefined): FirstVisitMode {
+  if (text === undefined) return 'bootstrap';
+  const mode = FIRST_VISIT_MODES.find((candidate) => candidate === text);
+  if (!mode) {
+    throw new CliError(
+      'usage',
+      `--first-visit must be ${FIRST_VISIT_MODES.join(' or ')}, not '${text}'`,
+    );
+  }
+  return mode;
+}

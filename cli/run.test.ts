@@ -1,0 +1,99 @@
+import { readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseManifest } from '../protocol/index.js';
+import { manifestPathOf } from './manifest-builder.js';
+import { findPackageRoot } from './package-root.js';
+import { runCli } from './run.js';
+import { makeTempSite, type TempSite } from './test-site.js';
+import { USAGE } from './usage.js';
+
+const sites: TempSite[] = [];
+afterEach(async () => {
+  for (const site of sites.splice(0)) await site.cleanup();
+});
+
+async function site(files: Record<string, string> = {}): Promise<TempSite> {
+  const made = await makeTempSite(files);
+  sites.push(made);
+  return made;
+}
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => out.push(text) },
+    stderr: { write: (text: string) => err.push(text) },
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('runCli', () => {
+  it('builds a manifest and prints a summary', async () => {
+    const s = await site({ 'a.js': 'a', 'b.css': 'bb' });
+    const result = await run(['build', s.dir]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(
+      /^peerconnect: hashed 2 files \(3 B\) in \d+ ms into .*manifest\.json \(version [0-9a-f]{12}\)\n$/,
+    );
+    const manifest = parseManifest(JSON.parse(await readFile(manifestPathOf(s.dir), 'utf8')));
+    expect(manifest.assets).toHaveLength(2);
+  });
+
+  it('exits 1 naming an unreadable file, yet writes the manifest of the rest', async () => {
+    const s = await site({ 'a.js': 'a' });
+    await symlink(join(s.dir, 'missing.png'), join(s.dir, 'broken.png'));
+    const result = await run(['build', s.dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('peerconnect: error: skipped broken.png: broken symlink');
+    expect(result.stderr).toContain('1 file(s) could not be read');
+    expect(result.stdout).toContain('hashed 1 files');
+  });
+
+  it('warns about a symlink out of the site but exits 0', async () => {
+    const s = await site({ 'a.js': 'a' });
+    await symlink(s.outside, join(s.dir, 'out'));
+    const result = await run(['build', s.dir]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      `peerconnect: warning: skipped out: symlink points outside the site, to ${s.outside}\n`,
+    );
+  });
+
+  it('exits 1 with one clear line for a missing or empty site', async () => {
+    const s = await site();
+    const missing = await run(['build', join(s.dir, 'nope')]);
+    expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `peerconnect: the site directory does not exist: ${join(s.dir, 'nope')}\n`,
+    });
+    const empty = await run(['build', s.dir]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^peerconnect: no static assets found: .* has no images/);
+    expect(empty.stderr).not.toContain('    at ');
+  });
+
+  it('exits 2 with the usage for unknown commands and flags', async () => {
+    for (const argv of [['frobnicate'], ['build', '--fast', 'x'], []]) {
+      const result = await run(argv);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^peerconnect: invalid usage: /);
+      expect(result.stderr).toContain(USAGE);
+    }
+  });
+
+  it('prints help and the package version', async () => {
+    expect(await run(['--help'])).toEqual({ code: 0, stdout: USAGE, stderr: '' });
+    const pkg = JSON.parse(await readFile(join(findPackageRoot(), 'package.json'), 'utf8'));
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('fails serve on a missing site before listening', async () => {
+    const s = await site();
+    const result = await run(['serve', join(s.dir, 'nope'), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('the site directory does not exist');
+  });
+});

@@ -1,0 +1,18 @@
+export const USAGE = `Usage: peerconnect <command> [options]
+
+Commands:
+  build <site-dir>   Hash the site's static assets into <site-dir>/peerconnect/manifest.json
+  serve <site-dir>   Serve the site with PeerConnect: files, manifest, bundles, signaling
+  help               Show this help
+
+Options for serve:
+  --port <n>                    Port to listen on (default 8080; 0 picks a free one)
+  --host <address>              Address to listen on (default 127.0.0.1)
+  --no-inject                   Do not add the agent's script tag to HTML pages
+  --first-visit bootstrap|off   Answer a browser's first navigation with a page that
+                                installs the service worker and reloads (default bootstrap)
+
+Global options:
+  -h, --help                    Show this help
+  -v, --version                 Print the version
+`;
