@@ -1,0 +1,20 @@
+import type { Registry } from 'prom-client';
+import type { FirstVisitMode } from './first-visit.js';
+import type { OriginMetrics } from './origin-metrics.js';
+
+/** What the origin's routes share for the life of one server. */
+export interface OriginContext {
+  /** Real path of the site directory. */
+  readonly siteRoot: string;
+  readonly manifestPath: string;
+  readonly manifestVersion: string;
+  /** URL paths listed in the manifest: requests for them count as kind "asset". */
+  readonly assetPaths: ReadonlySet<string>;
+  readonly bundleDir: string;
+  readonly inject: boolean;
+  readonly firstVisit: FirstVisitMode;
+  readonly registry: Registry;
+  readonly metrics: OriginMetrics;
+  /** `performance.now()` at start, for the uptime in healthz. */
+  readonly startedAt: number;
+}

@@ -1,0 +1,60 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface SignalMetrics {
+  /** Valid client messages received, by type. */
+  readonly messages: Counter<'type'>;
+  /** Errors sent to clients (and oversized frames, which ws closes itself), by code. */
+  readonly errors: Counter<'code'>;
+  /** Unregisters every metric, so a restarted server can register them again. */
+  remove(): void;
+}
+
+const NAMES = {
+  connections: 'peerconnect_signal_connections',
+  swarms: 'peerconnect_signal_swarms',
+  messages: 'peerconnect_signal_messages_total',
+  errors: 'peerconnect_signal_errors_total',
+} as const;
+
+/** Gauges are read from live state at scrape time, so they can never drift from it. */
+export function createSignalMetrics(
+  registry: Registry,
+  live: { connections(): number; swarms(): number },
+): SignalMetrics {
+  const registers = [registry];
+  new Gauge({
+    name: NAMES.connections,
+    help: 'Open signaling WebSocket connections.',
+    registers,
+    collect() {
+      this.set(live.connections());
+    },
+  });
+  new Gauge({
+    name: NAMES.swarms,
+    help: 'Swarms (manifest versions) with at least one joined peer.',
+    registers,
+    collect() {
+      this.set(live.swarms());
+    },
+  });
+  const messages = new Counter({
+    name: NAMES.messages,
+    help: 'Valid signaling messages received, by type.',
+    labelNames: ['type'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: NAMES.errors,
+    help: 'Signaling errors answered to clients, by code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  return {
+    messages,
+    errors,
+    remove() {
+      for (const name of Object.values(NAMES)) registry.removeSingleMetric(name);
+    },
+  };
+}

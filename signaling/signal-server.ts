@@ -1,0 +1,72 @@
+import type { Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { SIGNALING_LIMITS } from '../protocol/index.js';
+import { SignalConnection } from './signal-connection.js';
+import { CLOSE_CODES, SIGNAL_SERVER_LIMITS } from './signal-limits.js';
+import { createSignalMetrics } from './signal-metrics.js';
+import { SwarmDirectory } from './swarm-directory.js';
+import { addUpgradeRoute, refuseUpgrade } from './upgrade-router.js';
+
+export interface SignalingOptions {
+  /** URL path of the WebSocket endpoint, e.g. PATHS.signal. */
+  path: string;
+  registry: Registry;
+  /** Ping interval; defaults to SIGNAL_SERVER_LIMITS.heartbeatIntervalMs (tests shorten it). */
+  heartbeatIntervalMs?: number;
+}
+
+export interface Signaling {
+  /** Closes every client with 1001 and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+/** Serves the signaling WebSocket at `options.path` on `server`, beside its other routes. */
+export function attachSignaling(server: Server, options: SignalingOptions): Signaling {
+  const directory = new SwarmDirectory();
+  const connections = new Set<SignalConnection>();
+  const metrics = createSignalMetrics(options.registry, {
+    connections: () => connections.size,
+    swarms: () => directory.size,
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: SIGNALING_LIMITS.maxMessageBytes,
+  });
+  let closing: Promise<void> | undefined;
+
+  const removeRoute = addUpgradeRoute(server, options.path, (request, socket, head) => {
+    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new SignalConnection(ws, directory, metrics, () =>
+        connections.delete(connection),
+      );
+      connections.add(connection);
+      // A handshake that completed while shutting down would otherwise be left open.
+      if (closing) void connection.shutdown(CLOSE_CODES.goingAway, 'server shutting down');
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat();
+  }, options.heartbeatIntervalMs ?? SIGNAL_SERVER_LIMITS.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  async function shutdown(): Promise<void> {
+    clearInterval(heartbeat);
+    removeRoute();
+    await Promise.all(
+      [...connections].map((c) => c.shutdown(CLOSE_CODES.goingAway, 'server shutting down')),
+    );
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    metrics.remove();
+  }
+
+  return {
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isHtmlFile } from '../cli/asset-types.js';
+import { contentTypeFor } from '../cli/content-type.js';
+import { MIB } from '../protocol/index.js';
+import { bootstrapPage } from './bootstrap-page.js';
+import { bodyEtag, fileEtag } from './conditional.js';
+import { type Exchange, sendError, sendText } from './exchange.js';
+import { BOOT_COOKIE_HEADER, FIRST_VISIT_VARY, wantsBootstrap } from './first-visit.js';
+import { injectAgentScript } from './html-inject.js';
+import type { OriginContext } from './origin-context.js';
+import type { RequestTarget } from './request-target.js';
+import { type Entity, sendEntity } from './send-entity.js';
+import { resolveSiteFile } from './static-files.js';
+
+/** Pages are read whole to inject the agent; bigger ones are not pages a visitor waits on. */
+const MAX_INJECTED_PAGE_BYTES = 8 * MIB;
+const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
+
+export function fileEntity(filePath: string, stats: Stats, contentType: string): Entity {
+  return {
+    contentType,
+    etag: fileEtag(stats.size, stats.mtimeMs),
+    mtimeMs: stats.mtimeMs,
+    size: stats.size,
+    source: { file: filePath },
+  };
+}
+
+/** The site's own files: assets as they are, HTML pages injected or bootstrapped. */
+export async function serveSiteFile(
+  ex: Exchange,
+  target: RequestTarget,
+  ctx: OriginContext,
+): Promise<void> {
+  const found = await resolveSiteFile(ctx.siteRoot, target);
+  const shown = `/${target.segments.join('/')}`;
+  switch (found.kind) {
+    case 'not-found':
+      return sendError(ex, 404, `${shown} was not found on this site.`);
+    case 'forbidden':
+      return sendError(ex, 403, `${shown} resolves outside the site directory.`);
+    case 'redirect':
+      ex.res.setHeader('Location', found.location);
+      return sendError(ex, 301, `${shown} is a directory: ${found.location}`);
+  }
+  const contentType = contentTypeFor(found.name);
+  if (!isHtmlFile(found.name)) {
+    return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
+  }
+  if (ctx.firstVisit === 'bootstrap') {
+    ex.res.setHeader('Vary', FIRST_VISIT_VARY);
+    if (wantsBootstrap(ex.req, target.searchParams)) {
+      ctx.metrics.bootstraps.inc();
+      return sendText(ex, 200, HTML_CONTENT_TYPE, bootstrapPage(target), {
+        'Cache-Control': 'no-store',
+        'Set-Cookie': BOOT_COOKIE_HEADER,
+      });
+    }
+  }
+  if (!ctx.inject || found.stats.size > MAX_INJECTED_PAGE_BYTES) {
+    return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
+  }
+  const body = injectAgentScript(await readFile(found.filePath));
+  return sendEntity(ex, {
+    contentType,
+    etag: bodyEtag(body),
+    mtimeMs: found.stats.mtimeMs,
+    size: body.length,
+    source: { body },
+  });
+}
