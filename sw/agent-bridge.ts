@@ -1,0 +1,188 @@
+import {
+  type AgentReplyMessage,
+  BROADCAST_CHANNEL_NAME,
+  type ErrorCode,
+  type ManifestIndex,
+  PeerConnectError,
+  parseAgentReply,
+  parseAgentToWorker,
+  type WorkerToAgentMessage,
+} from '../protocol/index.js';
+import { DEADLINES } from './deadlines.js';
+
+export type ChunkResult = { index: number; data: ArrayBuffer } | { error: PeerConnectError };
+
+/**
+ * One asset requested from the agent: the chunks arrive over a dedicated MessagePort and are
+ * read one at a time with a deadline each. `cancel` tells the agent to stop.
+ */
+export class AgentSession {
+  private readonly queue: ChunkResult[] = [];
+  private waiter: ((result: ChunkResult) => void) | undefined;
+  private ended = false;
+
+  constructor(private readonly port: MessagePort) {
+    port.onmessage = (event) => {
+      let message: AgentReplyMessage;
+      try {
+        message = parseAgentReply(event.data);
+      } catch (err) {
+        this.push({ error: err as PeerConnectError });
+        return;
+      }
+      if (message.type === 'pc:chunk') this.push({ index: message.index, data: message.data });
+      else this.push({ error: new PeerConnectError(message.code) });
+    };
+  }
+
+  /** The next chunk, or an error once the agent gives up or the deadline passes. */
+  next(timeoutMs: number): Promise<ChunkResult> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve({ error: new PeerConnectError('cancelled') });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve({ error: new PeerConnectError('agent-timeout') });
+      }, timeoutMs);
+      this.waiter = (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      };
+    });
+  }
+
+  /** Ends the session from either side; the agent hears `pc:cancel` unless it ended it. */
+  cancel(): void {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      this.port.postMessage({ type: 'pc:cancel' });
+    } catch {
+      // The agent's side is gone already.
+    }
+    this.port.onmessage = null;
+    this.port.close();
+  }
+
+  fail(code: ErrorCode): void {
+    this.push({ error: new PeerConnectError(code) });
+  }
+
+  private push(result: ChunkResult): void {
+    if (this.ended) return;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter) waiter(result);
+    else this.queue.push(result);
+  }
+}
+
+/**
+ * The worker's link to the peer agent in the leader tab. The agent introduces itself with a
+ * MessagePort; when the worker restarts (the browser stops idle workers) or the leader tab
+ * goes away, the worker asks every tab on a BroadcastChannel and waits briefly for a new one.
+ */
+export class AgentBridge {
+  private port: MessagePort | undefined;
+  private enabled = true;
+  private missingUntil = 0;
+  private readonly sessions = new Set<AgentSession>();
+  private waiters: Array<() => void> = [];
+  private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
+  private nextId = 1;
+
+  constructor(private readonly manifest: () => ManifestIndex | undefined) {}
+
+  /** Handles a message posted to the worker (`self.onmessage`). Returns true if it was ours. */
+  handleMessage(data: unknown, ports: readonly MessagePort[]): boolean {
+    let message: ReturnType<typeof parseAgentToWorker>;
+    try {
+      message = parseAgentToWorker(data);
+    } catch {
+      return false;
+    }
+    if (message.type === 'pc:agent-bye') {
+      this.dropAgent();
+      return true;
+    }
+    const port = ports[0];
+    this.dropAgent();
+    this.enabled = message.enabled;
+    this.missingUntil = 0;
+    if (message.enabled && port) {
+      this.port = port;
+      port.onmessage = (event) => {
+        if (parseByeSafely(event.data)) this.dropAgent();
+      };
+      const current = this.manifest();
+      if (current) this.post({ type: 'pc:manifest', manifest: current.manifest });
+    }
+    for (const wake of this.waiters.splice(0)) wake();
+    return true;
+  }
+
+  /** Sends the manifest to the agent again (after it changed). */
+  announceManifest(index: ManifestIndex): void {
+    this.post({ type: 'pc:manifest', manifest: index.manifest });
+  }
+
+  notifyStored(asset: number, manifestVersion: string): void {
+    this.post({ type: 'pc:stored', asset, manifestVersion });
+  }
+
+  /** Asks the agent for an asset; throws agent-unavailable or p2p-disabled fast. */
+  async open(asset: number, manifestVersion: string): Promise<AgentSession> {
+    await this.waitForAgent();
+    if (!this.enabled) throw new PeerConnectError('p2p-disabled');
+    const port = this.port;
+    if (!port) throw new PeerConnectError('agent-unavailable');
+    const channel = new MessageChannel();
+    const session = new AgentSession(channel.port1);
+    this.sessions.add(session);
+    const message: WorkerToAgentMessage = { type: 'pc:fetch', id: this.nextId++, asset, manifestVersion };
+    port.postMessage(message, [channel.port2]);
+    return session;
+  }
+
+  release(session: AgentSession): void {
+    session.cancel();
+    this.sessions.delete(session);
+  }
+
+  private post(message: WorkerToAgentMessage): void {
+    try {
+      this.port?.postMessage(message);
+    } catch {
+      this.dropAgent();
+    }
+  }
+
+  private dropAgent(): void {
+    if (this.port) this.port.onmessage = null;
+    this.port = undefined;
+    for (const session of this.sessions) session.fail('agent-unavailable');
+    this.sessions.clear();
+  }
+
+  private async waitForAgent(): Promise<void> {
+    if (this.port || !this.enabled || Date.now() < this.missingUntil) return;
+    const arrived = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.broadcast.postMessage({ type: 'pc:need-agent' });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DEADLINES.agentWaitMs);
+    });
+    await Promise.race([arrived, timedOut]);
+    clearTimeout(timer);
+    if (!this.port && this.enabled) this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
+  }
+}
+
+function parseByeSafely(data: unknown): boolean {
+  try {
+    return parseAgentToWorker(data).type === 'pc:agent-bye';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * How long the worker gives the peer path before the origin takes over. The visitor must never
+ * wait on a swarm: every step has a budget, and what is missing then comes from the origin.
+ */
+export const DEADLINES = {
+  /** A fetch that finds no peer agent waits this long for one to (re)connect. */
+  agentWaitMs: 1500,
+  /** After a wait for an agent ran out, fetches skip the wait for this long. */
+  agentMissingBackoffMs: 30_000,
+  /** From asking the agent to the first verified chunk (signaling + WebRTC connect + transfer). */
+  firstChunkMs: 4000,
+  /** Longest pause between two chunks before the origin serves the rest. */
+  stallMs: 2000,
+  /** The manifest is revalidated on navigations at most this often. */
+  manifestRevalidateMs: 30_000,
+} as const;

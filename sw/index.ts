@@ -1,0 +1,1 @@
+export { type AssetMeta, AssetStore, STORE_LIMITS, type StoredAsset } from './asset-store.js';

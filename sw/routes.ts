@@ -1,0 +1,61 @@
+import { Route } from 'workbox-routing';
+import { PATHS } from '../protocol/index.js';
+import type { AssetDeps } from './asset-response.js';
+import { respondWithAsset } from './asset-response.js';
+import type { ManifestSource } from './manifest-source.js';
+
+
+/**
+ * Navigations pass through untouched, but through the navigation preload request: it starts in
+ * parallel with the worker and tells the origin (by its header) that a worker controls this
+ * visitor, so `peerconnect serve` never sends a worker-controlled tab the first-visit bootstrap.
+ */
+export function navigationRoute(manifests: ManifestSource): Route {
+  return new Route(
+    ({ request }) => request.mode === 'navigate',
+    async ({ event, request }) => {
+      manifests.maybeRevalidate();
+      const preloaded = await (event as FetchEvent).preloadResponse;
+      return preloaded ?? fetch(request);
+    },
+  );
+}
+
+function isOwnPath(pathname: string): boolean {
+  return pathname === PATHS.serviceWorker || pathname.startsWith('/peerconnect/');
+}
+
+/**
+ * Same-origin GETs of manifest assets. Before the manifest is in memory (a worker that was
+ * just started) every same-origin GET is routed and checked against it once it has loaded.
+ */
+export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
+  return new Route(
+    ({ url, request, sameOrigin }) => {
+      if (!sameOrigin || request.method !== 'GET' || request.mode === 'navigate') return false;
+      if (isOwnPath(url.pathname)) return false;
+      const index = manifests.peek();
+      return index ? index.indexOf(url.pathname) !== undefined : true;
+    },
+    async ({ url, request, event }) => {
+      const fetchEvent = event as FetchEvent;
+      const manifest = await manifests.get();
+      const index = manifest?.indexOf(url.pathname);
+      const asset = index === undefined ? undefined : manifest?.get(index);
+      if (!manifest || index === undefined || !asset) return fetch(request);
+      return respondWithAsset(
+        {
+          request,
+          url,
+          asset,
+          index,
+          manifestVersion: manifest.version,
+          clientId: fetchEvent.clientId || fetchEvent.resultingClientId,
+          waitUntil: (promise) => fetchEvent.waitUntil(promise),
+        },
+        deps,
+      );
+    },
+  );
+}
+

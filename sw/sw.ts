@@ -1,0 +1,50 @@
+/// <reference lib="webworker" />
+import { registerRoute, setCatchHandler } from 'workbox-routing';
+import { AgentBridge } from './agent-bridge.js';
+import { AssetStore } from './asset-store.js';
+import { ManifestSource } from './manifest-source.js';
+import { assetRoute, navigationRoute } from './routes.js';
+
+declare const self: ServiceWorkerGlobalScope;
+
+const MANIFEST_META_KEY = 'manifest';
+
+let storePromise: Promise<AssetStore | undefined> | undefined;
+/** The store, opened once; a browser without IndexedDB (or with it broken) just has no cache. */
+function store(): Promise<AssetStore | undefined> {
+  storePromise ??= AssetStore.open().catch(() => undefined);
+  return storePromise;
+}
+
+const manifests = new ManifestSource(async () => {
+  const opened = await store();
+  return {
+    load: async () => opened?.getMeta(MANIFEST_META_KEY),
+    save: async (value) => opened?.setMeta(MANIFEST_META_KEY, value),
+  };
+});
+const bridge = new AgentBridge(() => manifests.peek());
+manifests.onChange((index) => bridge.announceManifest(index));
+
+registerRoute(navigationRoute(manifests));
+registerRoute(assetRoute(manifests, { store, bridge }));
+// Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
+setCatchHandler(({ request }) => fetch(request));
+
+self.addEventListener('install', (event) => {
+  void self.skipWaiting();
+  event.waitUntil(manifests.refresh());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      await self.registration.navigationPreload?.enable();
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('message', (event) => {
+  bridge.handleMessage(event.data, event.ports);
+});
