@@ -1,0 +1,35 @@
+import { PATHS } from '../protocol/index.js';
+import { PeerConnectApi } from './api.js';
+import { runWhenLeader } from './leader-election.js';
+import { debug } from './log.js';
+import { signalUrl, startLeaderAgent } from './peer-agent.js';
+
+declare global {
+  interface Window {
+    peerconnect?: PeerConnectApi;
+  }
+}
+
+/**
+ * The one script a site includes (`peerconnect serve` adds it): it registers the service
+ * worker, exposes `window.peerconnect`, and, in one tab per origin, runs the peer agent.
+ */
+function main(): void {
+  if (window.peerconnect || !('serviceWorker' in navigator)) return;
+  const script = document.currentScript as HTMLScriptElement | null;
+  const api = new PeerConnectApi();
+  window.peerconnect = api;
+  navigator.serviceWorker
+    .register(PATHS.serviceWorker, { scope: '/', updateViaCache: 'none' })
+    .catch((err) => debug('service worker registration failed', err));
+  const url = signalUrl(script);
+  runWhenLeader(() => {
+    debug('leading this origin');
+    api.becomeLeader();
+    startLeaderAgent({ stats: api.agentStats, signalUrl: url }).catch((err) =>
+      debug('peer agent failed to start', err),
+    );
+  });
+}
+
+main();

@@ -1,0 +1,57 @@
+import type { ServedReport } from '../protocol/index.js';
+import { AgentStats, type PeerConnectStats } from './stats.js';
+import { setOptOut } from './visitor-policy.js';
+
+export interface PeerConnectEvents {
+  /** The worker served an asset to this page (detail: where its bytes came from). */
+  asset: ServedReport;
+  /** The number of open peer connections changed (detail: `{ peers }`). */
+  peers: { peers: number };
+  /** This tab became the one holding the origin's peer connections. */
+  leader: undefined;
+}
+
+/**
+ * `window.peerconnect`: what a site or a visitor can ask of PeerConnect on this page.
+ * It is an EventTarget: `peerconnect.addEventListener('asset', (e) => e.detail)`.
+ */
+export class PeerConnectApi extends EventTarget {
+  readonly agentStats: AgentStats;
+  private isLeader = false;
+
+  constructor() {
+    super();
+    this.agentStats = new AgentStats(
+      (report) => this.emit('asset', report),
+      (peers) => this.emit('peers', { peers }),
+    );
+  }
+
+  /** Bytes this page received from peers, the origin and the local store; uploads; peers. */
+  stats(): PeerConnectStats {
+    return this.agentStats.snapshot();
+  }
+
+  get leader(): boolean {
+    return this.isLeader;
+  }
+
+  /** Stops peer-to-peer delivery for this visitor from the next page on (kept in localStorage). */
+  optOut(): void {
+    setOptOut(true);
+  }
+
+  optIn(): void {
+    setOptOut(false);
+  }
+
+  becomeLeader(): void {
+    this.isLeader = true;
+    this.agentStats.lead();
+    this.emit('leader', undefined);
+  }
+
+  private emit<K extends keyof PeerConnectEvents>(type: K, detail: PeerConnectEvents[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

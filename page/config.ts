@@ -1,0 +1,27 @@
+import { MIB } from '../protocol/index.js';
+
+/** Every deadline, size and limit of the peer agent, in one place. */
+export const AGENT_LIMITS = {
+  /** A WebRTC connection that is not open by then is dropped (loopback: 0.1–0.2 s). */
+  peerConnectTimeoutMs: 3000,
+  /** A peer that sends nothing for a request this long loses it to another peer or the origin. */
+  peerStallMs: 1500,
+  /** Join the swarm within this or give up on peers for pending requests. */
+  signalingJoinTimeoutMs: 2000,
+  /** Data channel send queue: pause above the high mark, resume below the low (Chromium throws near 16 MiB). */
+  sendHighWaterMark: 4 * MIB,
+  sendLowWaterMark: 1 * MIB,
+  /** Chunks asked for in one request (16 × 64 KiB = 1 MiB) and requests in flight per peer. */
+  chunksPerRequest: 16,
+  requestsInFlightPerPeer: 2,
+  /** Peers one download spreads over, and peer connections held at once. */
+  peersPerDownload: 3,
+  maxPeerConnections: 16,
+  /** Uploads served at once; more wait in a queue, and past the queue get `busy`. */
+  maxConcurrentUploads: 8,
+  maxQueuedUploads: 256,
+  /** Upload budget per session (the visitor's bandwidth is theirs). */
+  uploadBudgetBytes: 512 * MIB,
+  /** A connection with no transfer for this long is closed to free resources. */
+  peerIdleMs: 120_000,
+} as const;

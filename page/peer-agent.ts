@@ -1,0 +1,71 @@
+import {
+  ManifestIndex,
+  PATHS,
+  parseAndVerifyManifest,
+  type WorkerToAgentMessage,
+} from '../protocol/index.js';
+import { AssetStore } from '../sw/index.js';
+import type { AgentStats } from './stats.js';
+import { debug } from './log.js';
+import { SwarmSession } from './swarm-session.js';
+import { p2pOptOutReason } from './visitor-policy.js';
+import { WorkerLink } from './worker-link.js';
+
+/** The signaling endpoint: the page script's `data-signal` attribute, else this origin's. */
+export function signalUrl(script: HTMLScriptElement | null): string {
+  const configured = script?.dataset.signal;
+  if (configured) return configured;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${PATHS.signal}`;
+}
+
+/**
+ * The leader tab's agent: links to the service worker, joins the swarm of the manifest the
+ * worker hands it, and serves the worker's requests from peers. A visitor who opted out (or
+ * saves data) still gets a link, marked disabled, so the worker goes to the origin at once.
+ */
+export async function startLeaderAgent(options: { stats: AgentStats; signalUrl: string }): Promise<void> {
+  const optOut = p2pOptOutReason();
+  const store = optOut ? undefined : await AssetStore.open().catch(() => undefined);
+  let session: Promise<SwarmSession | undefined> = Promise.resolve(undefined);
+
+  const switchManifest = async (raw: unknown, previous: SwarmSession | undefined) => {
+    try {
+      const manifest = await parseAndVerifyManifest(raw);
+      if (previous?.manifest.version === manifest.version) return previous;
+      previous?.close();
+      const held = await store!.hashes();
+      return new SwarmSession(new ManifestIndex(manifest), held, {
+        signalUrl: options.signalUrl,
+        store: store!,
+        stats: options.stats,
+      });
+    } catch (err) {
+      debug('ignored a bad manifest from the worker', err);
+      return previous;
+    }
+  };
+
+  const onMessage = (message: WorkerToAgentMessage, port: MessagePort | undefined) => {
+    if (message.type === 'pc:manifest') {
+      session = session.then((previous) => switchManifest(message.manifest, previous));
+      return;
+    }
+    void session.then((current) => {
+      if (message.type === 'pc:stored') {
+        if (current?.manifest.version === message.manifestVersion) current.stored(message.asset);
+        return;
+      }
+      if (!port) return;
+      if (!current) {
+        port.postMessage({ type: 'pc:unavailable', code: 'agent-unavailable' });
+        port.close();
+        return;
+      }
+      void current.fetch(message, port);
+    });
+  };
+
+  if (optOut) debug('peer-to-peer off:', optOut);
+  await new WorkerLink(!optOut && store !== undefined, { onMessage }).start();
+}

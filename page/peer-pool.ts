@@ -1,0 +1,156 @@
+import { type Bitfield, PeerConnectError, type SignalData } from '../protocol/index.js';
+import { AGENT_LIMITS } from './config.js';
+import { Peer, type UploadHandler } from './peer.js';
+import { PeerConnection } from './peer-connection.js';
+
+/** What the pool needs from signaling: relaying offers, answers and candidates. */
+export interface SignalRelay {
+  readonly peerId: string | undefined;
+  signal(to: string, data: SignalData): void;
+}
+
+export interface PeerPoolOptions {
+  relay: SignalRelay;
+  manifestVersion: string;
+  assets: number;
+  localHave: () => Bitfield;
+  onUpload: UploadHandler;
+  onChange?: () => void;
+  iceServers?: RTCIceServer[];
+}
+
+const IDLE_SWEEP_INTERVAL_MS = 10_000;
+
+/**
+ * Every peer connection of this visitor, kept open and reused across assets. A peer that sent
+ * one bad chunk is banned for the session: never connected to or asked again.
+ */
+export class PeerPool {
+  private readonly options: PeerPoolOptions;
+  private readonly connections = new Map<string, PeerConnection>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly connecting = new Map<string, Promise<Peer>>();
+  private readonly banned = new Set<string>();
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private closed = false;
+
+  constructor(options: PeerPoolOptions) {
+    this.options = options;
+    this.sweepTimer = setInterval(() => this.closeIdle(), IDLE_SWEEP_INTERVAL_MS);
+  }
+
+  get size(): number {
+    return this.peers.size;
+  }
+
+  isBanned(id: string): boolean {
+    return this.banned.has(id);
+  }
+
+  /** Connected peers that said they hold `asset`. */
+  holders(asset: number): Peer[] {
+    return [...this.peers.values()].filter((peer) => peer.remoteHave.has(asset));
+  }
+
+  /** An open peer, reusing an existing or pending connection. */
+  connect(id: string): Promise<Peer> {
+    if (this.closed) return Promise.reject(new PeerConnectError('peer-closed', 'pool closed'));
+    if (this.banned.has(id)) return Promise.reject(new PeerConnectError('bad-hash', 'banned'));
+    const open = this.peers.get(id);
+    if (open) return Promise.resolve(open);
+    const pending = this.connecting.get(id);
+    if (pending) return pending;
+    if (!this.makeRoom()) {
+      return Promise.reject(new PeerConnectError('peer-busy', 'too many peer connections'));
+    }
+    return this.open(id, true);
+  }
+
+  handleSignal(from: string, data: SignalData): void {
+    if (this.closed || this.banned.has(from)) return;
+    const existing = this.connections.get(from);
+    if (data.type === 'offer') {
+      if (existing?.initiator && !existing.closed) {
+        // Both sides dialled at once: the lower peer id keeps its own offer.
+        const localId = this.options.relay.peerId ?? '';
+        if (localId < from) return;
+        existing.destroy(new PeerConnectError('peer-closed', 'simultaneous connect'));
+      } else if (existing && !existing.closed) {
+        return;
+      }
+      if (!this.makeRoom()) return;
+      void this.open(from, false).catch(() => {});
+      void this.connections.get(from)?.handleSignal(data);
+      return;
+    }
+    void existing?.handleSignal(data);
+  }
+
+  ban(id: string, error: PeerConnectError): void {
+    this.banned.add(id);
+    (this.peers.get(id) ?? this.connections.get(id))?.destroy(error);
+  }
+
+  broadcastHave(bitfield: Bitfield): void {
+    for (const peer of this.peers.values()) peer.sendHave(bitfield);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    for (const connection of this.connections.values()) {
+      connection.destroy(new PeerConnectError('peer-closed', 'agent stopped'));
+    }
+  }
+
+  private open(id: string, initiator: boolean): Promise<Peer> {
+    const connection = new PeerConnection({
+      remoteId: id,
+      initiator,
+      sendSignal: (data) => this.options.relay.signal(id, data),
+      iceServers: this.options.iceServers,
+    });
+    this.connections.set(id, connection);
+    connection.onClose(() => {
+      if (this.connections.get(id) === connection) this.connections.delete(id);
+      if (this.peers.get(id)?.closed) this.peers.delete(id);
+      this.connecting.delete(id);
+      this.options.onChange?.();
+    });
+    const ready = connection.opened.then(() => {
+      const peer = new Peer({
+        connection,
+        manifestVersion: this.options.manifestVersion,
+        assets: this.options.assets,
+        localHave: this.options.localHave(),
+        onUpload: this.options.onUpload,
+      });
+      this.peers.set(id, peer);
+      this.connecting.delete(id);
+      this.options.onChange?.();
+      return peer;
+    });
+    this.connecting.set(id, ready);
+    return ready;
+  }
+
+  /** Keeps the connection count under the cap by closing the longest-idle unused peer. */
+  private makeRoom(): boolean {
+    if (this.connections.size < AGENT_LIMITS.maxPeerConnections) return true;
+    const idle = [...this.peers.values()]
+      .filter((peer) => peer.requestsInFlight === 0 && peer.uploadsInFlight === 0)
+      .sort((a, b) => a.lastActivity - b.lastActivity)[0];
+    if (!idle) return false;
+    idle.destroy(new PeerConnectError('peer-closed', 'making room'));
+    return true;
+  }
+
+  private closeIdle(): void {
+    const cutoff = Date.now() - AGENT_LIMITS.peerIdleMs;
+    for (const peer of this.peers.values()) {
+      if (peer.lastActivity < cutoff && peer.requestsInFlight === 0 && peer.uploadsInFlight === 0) {
+        peer.destroy(new PeerConnectError('peer-closed', 'idle'));
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  Bitfield,
+  type ManifestIndex,
+  PeerConnectError,
+  type WorkerToAgentMessage,
+} from '../protocol/index.js';
+import type { AssetStore } from '../sw/index.js';
+import { AGENT_LIMITS } from './config.js';
+import { AssetDownload } from './download.js';
+import { debug } from './log.js';
+import { PeerPool } from './peer-pool.js';
+import { SignalingClient } from './signaling-client.js';
+import type { AgentStats } from './stats.js';
+import { createUploader } from './uploader.js';
+
+type FetchMessage = Extract<WorkerToAgentMessage, { type: 'pc:fetch' }>;
+
+/**
+ * The leader's membership of one swarm (one manifest version): signaling, the peer pool, the
+ * uploader and the downloads the worker asked for. A new manifest means a new session.
+ */
+export class SwarmSession {
+  readonly have: Bitfield;
+  private readonly signaling: SignalingClient;
+  private readonly pool: PeerPool;
+  private readonly joined: Promise<string>;
+  private readonly downloads = new Set<AssetDownload>();
+
+  constructor(
+    readonly manifest: ManifestIndex,
+    held: Set<string>,
+    private readonly options: { signalUrl: string; store: AssetStore; stats: AgentStats },
+  ) {
+    this.have = new Bitfield(manifest.size);
+    manifest.manifest.assets.forEach((asset, index) => {
+      if (held.has(asset.sha256)) this.have.set(index);
+    });
+    this.signaling = new SignalingClient({
+      url: options.signalUrl,
+      swarm: manifest.version,
+      assets: manifest.size,
+      have: this.have,
+    });
+    this.pool = new PeerPool({
+      relay: this.signaling,
+      manifestVersion: manifest.version,
+      assets: manifest.size,
+      localHave: () => this.have,
+      onUpload: createUploader({
+        manifest,
+        store: options.store,
+        stats: options.stats,
+        enabled: () => true,
+      }),
+      onChange: () => options.stats.setPeers(this.pool.size),
+    });
+    this.signaling.on('signal', ({ from, data }) => this.pool.handleSignal(from, data));
+    this.joined = this.signaling.connect();
+    this.joined.then(
+      (peerId) => debug('joined swarm', manifest.version.slice(0, 8), 'as', peerId),
+      (err) => debug('signaling unavailable', err),
+    );
+  }
+
+  /** Serves one worker request over its reply port. */
+  async fetch(message: FetchMessage, port: MessagePort): Promise<void> {
+    const reply = (code: PeerConnectError['code']) => {
+      port.postMessage({ type: 'pc:unavailable', code });
+      port.close();
+    };
+    const asset = this.manifest.get(message.asset);
+    if (message.manifestVersion !== this.manifest.version || !asset) {
+      reply('agent-unavailable');
+      return;
+    }
+    try {
+      await withTimeout(this.joined, AGENT_LIMITS.signalingJoinTimeoutMs);
+    } catch {
+      reply('signaling-unavailable');
+      return;
+    }
+    let sent = 0;
+    const download = new AssetDownload({
+      asset,
+      index: message.asset,
+      pool: this.pool,
+      findPeers: () => this.signaling.find(message.asset),
+      sink: {
+        onChunk: (index, data) => {
+          sent++;
+          port.postMessage({ type: 'pc:chunk', index, data }, [data]);
+        },
+        onEnd: (error) => {
+          this.downloads.delete(download);
+          if (error) port.postMessage({ type: sent ? 'pc:failed' : 'pc:unavailable', code: error.code });
+          port.close();
+        },
+      },
+      onPeerBytes: (_peer, bytes) => this.options.stats.addDownloaded(bytes),
+    });
+    port.onmessage = () => download.cancel();
+    this.downloads.add(download);
+    download.start();
+  }
+
+  /** The worker stored an asset: seed it. */
+  stored(asset: number): void {
+    if (asset >= this.have.length || this.have.has(asset)) return;
+    this.have.set(asset);
+    this.signaling.setHave(this.have);
+    this.pool.broadcastHave(this.have);
+  }
+
+  close(): void {
+    for (const download of this.downloads) download.cancel();
+    this.pool.close();
+    this.signaling.close();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new PeerConnectError('signaling-unavailable', 'join timeout')), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

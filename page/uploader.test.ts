@@ -1,0 +1,306 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  CHUNK_SIZE,
+  createManifest,
+  type ManifestAsset,
+  ManifestIndex,
+  verifyChunk,
+  type WireMessage,
+} from '../protocol/index.js';
+import { AGENT_LIMITS } from './config.js';
+import type { Peer, UploadRequest } from './peer.js';
+import { type BlobSource, createUploader, type UploadStats } from './uploader.js';
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function assetOf(path: string, bytes: Uint8Array): ManifestAsset {
+  const chunks: string[] = [];
+  for (let at = 0; at < bytes.length; at += CHUNK_SIZE)
+    chunks.push(sha256(bytes.subarray(at, at + CHUNK_SIZE)));
+  return {
+    path,
+    size: bytes.length,
+    type: 'application/octet-stream',
+    sha256: sha256(bytes),
+    chunks,
+  };
+}
+
+const BYTES = new Uint8Array(randomBytes(3 * CHUNK_SIZE + 100));
+const SMALL = new Uint8Array(randomBytes(500));
+
+async function setup(
+  options: { store?: BlobSource; stats?: UploadStats; enabled?: () => boolean } = {},
+) {
+  const manifest = await createManifest([assetOf('/big.bin', BYTES), assetOf('/small.bin', SMALL)]);
+  const index = new ManifestIndex(manifest);
+  const big = index.indexOf('/big.bin')!;
+  const small = index.indexOf('/small.bin')!;
+  const blobs = new Map([
+    [manifest.assets[big]!.sha256, new Blob([BYTES])],
+    [manifest.assets[small]!.sha256, new Blob([SMALL])],
+  ]);
+  const reads: string[] = [];
+  const store: BlobSource = options.store ?? {
+    getBlob: async (hash) => {
+      reads.push(hash);
+      return blobs.get(hash);
+    },
+  };
+  const stats = options.stats ?? { bytesUploaded: 0 };
+  const upload = createUploader({
+    manifest: index,
+    store,
+    stats,
+    enabled: options.enabled ?? (() => true),
+  });
+  return { upload, index, big, small, stats, reads };
+}
+
+/** Stands in for Peer with what an upload handler uses: sendChunk, endUpload and closed. */
+class FakePeer {
+  closed = false;
+  readonly chunks: { id: number; index: number; data: ArrayBuffer }[] = [];
+  readonly ends: { id: number; reply: 'busy' | WireMessage | undefined }[] = [];
+  /** When set, each sendChunk waits for this before resolving. */
+  gate: Promise<void> | undefined;
+  private resolveEnd: (() => void) | undefined;
+  readonly ended = new Promise<void>((resolve) => {
+    this.resolveEnd = resolve;
+  });
+
+  async sendChunk(id: number, index: number, data: ArrayBuffer): Promise<void> {
+    this.chunks.push({ id, index, data });
+    if (this.gate) await this.gate;
+  }
+
+  endUpload(id: number, reply?: 'busy' | WireMessage): void {
+    this.ends.push({ id, reply });
+    this.resolveEnd?.();
+  }
+
+  get asPeer(): Peer {
+    return this as unknown as Peer;
+  }
+}
+
+function request(id: number, asset: number, first: number, count: number): UploadRequest {
+  return { id, asset, first, count };
+}
+
+describe('createUploader', () => {
+  it('serves the requested range as chunk-sized messages that verify', async () => {
+    const { upload, index, big, stats, reads } = await setup();
+    const peer = new FakePeer();
+    upload(peer.asPeer, request(9, big, 1, 3), new AbortController().signal);
+    await peer.ended;
+    expect(peer.ends).toEqual([{ id: 9, reply: undefined }]);
+    expect(peer.chunks.map((c) => [c.id, c.index, c.data.byteLength])).toEqual([
+      [9, 1, CHUNK_SIZE],
+      [9, 2, CHUNK_SIZE],
+      [9, 3, 100],
+    ]);
+    const asset = index.get(big)!;
+    for (const chunk of peer.chunks) {
+      expect(await verifyChunk(asset, chunk.index, chunk.data)).toBe(true);
+      const want = BYTES.slice(chunk.index * CHUNK_SIZE, (chunk.index + 1) * CHUNK_SIZE);
+      expect(Buffer.from(chunk.data).equals(Buffer.from(want))).toBe(true);
+    }
+    expect(stats.bytesUploaded).toBe(2 * CHUNK_SIZE + 100);
+    expect(reads).toEqual([asset.sha256]);
+  });
+
+  it('serves a one-chunk asset and a single middle chunk', async () => {
+    const { upload, big, small, stats } = await setup();
+    const one = new FakePeer();
+    upload(one.asPeer, request(1, small, 0, 1), new AbortController().signal);
+    await one.ended;
+    expect(one.chunks).toHaveLength(1);
+    expect(Buffer.from(one.chunks[0]!.data).equals(Buffer.from(SMALL))).toBe(true);
+    const two = new FakePeer();
+    upload(two.asPeer, request(2, big, 2, 1), new AbortController().signal);
+    await two.ended;
+    expect(two.chunks.map((c) => c.index)).toEqual([2]);
+    expect(stats.bytesUploaded).toBe(SMALL.length + CHUNK_SIZE);
+  });
+
+  it('answers not-found when the store lacks the asset or holds other bytes', async () => {
+    const missing = await setup({ store: { getBlob: async () => undefined } });
+    const peer = new FakePeer();
+    upload(missing, peer, 3);
+    await peer.ended;
+    expect(peer.ends).toEqual([{ id: 3, reply: { type: 'error', id: 3, code: 'not-found' } }]);
+    expect(peer.chunks).toEqual([]);
+
+    const wrongSize = await setup({
+      store: { getBlob: async () => new Blob([new Uint8Array(10)]) },
+    });
+    const other = new FakePeer();
+    upload(wrongSize, other, 4);
+    await other.ended;
+    expect(other.ends).toEqual([{ id: 4, reply: { type: 'error', id: 4, code: 'not-found' } }]);
+    expect(other.chunks).toEqual([]);
+
+    function upload(s: Awaited<ReturnType<typeof setup>>, p: FakePeer, id: number) {
+      s.upload(p.asPeer, request(id, s.big, 0, 1), new AbortController().signal);
+    }
+  });
+
+  it('answers internal when the store fails', async () => {
+    const { upload, big } = await setup({
+      store: {
+        getBlob: async () => {
+          throw new Error('disk on fire');
+        },
+      },
+    });
+    const peer = new FakePeer();
+    upload(peer.asPeer, request(5, big, 0, 2), new AbortController().signal);
+    await peer.ended;
+    expect(peer.ends).toEqual([{ id: 5, reply: { type: 'error', id: 5, code: 'internal' } }]);
+  });
+
+  it('answers bad-request for a range past the end or an unknown asset, without reading', async () => {
+    const { upload, big, small, index, reads } = await setup();
+    const cases: [number, number, number][] = [
+      [big, 0, 5],
+      [big, 3, 2],
+      [big, 4, 1],
+      [small, 1, 1],
+      [index.size, 0, 1],
+    ];
+    for (const [i, [asset, first, count]] of cases.entries()) {
+      const peer = new FakePeer();
+      upload(peer.asPeer, request(i, asset, first, count), new AbortController().signal);
+      expect(peer.ends).toEqual([{ id: i, reply: { type: 'error', id: i, code: 'bad-request' } }]);
+    }
+    // The last whole range is fine.
+    const ok = new FakePeer();
+    upload(ok.asPeer, request(99, big, 0, 4), new AbortController().signal);
+    await ok.ended;
+    expect(ok.ends).toEqual([{ id: 99, reply: undefined }]);
+    expect(reads).toHaveLength(1);
+  });
+
+  it('queues past maxConcurrentUploads, answers busy past the queue, and serves the queue in order', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blob = new Blob([BYTES]);
+    let reading = 0;
+    const { upload, big } = await setup({
+      store: {
+        getBlob: async () => {
+          reading++;
+          await held;
+          return blob;
+        },
+      },
+    });
+    const total = AGENT_LIMITS.maxConcurrentUploads + AGENT_LIMITS.maxQueuedUploads;
+    const peers = Array.from({ length: total }, () => new FakePeer());
+    for (const [i, peer] of peers.entries()) {
+      upload(peer.asPeer, request(i, big, 0, 1), new AbortController().signal);
+    }
+    for (const peer of peers) expect(peer.ends).toEqual([]);
+    await Promise.resolve();
+    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploads);
+    const refused = new FakePeer();
+    upload(refused.asPeer, request(total, big, 0, 1), new AbortController().signal);
+    expect(refused.ends).toEqual([{ id: total, reply: 'busy' }]);
+    release();
+    await Promise.all(peers.map((p) => p.ended));
+    for (const [i, peer] of peers.entries())
+      expect(peer.ends).toEqual([{ id: i, reply: undefined }]);
+    expect(reading).toBe(total);
+  });
+
+  it('drops a queued upload that was cancelled before its turn', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blob = new Blob([BYTES]);
+    let reads = 0;
+    const { upload, big } = await setup({
+      store: {
+        getBlob: async () => {
+          reads++;
+          await held;
+          return blob;
+        },
+      },
+    });
+    const busy = Array.from({ length: AGENT_LIMITS.maxConcurrentUploads }, () => new FakePeer());
+    for (const [i, peer] of busy.entries()) {
+      upload(peer.asPeer, request(i, big, 0, 1), new AbortController().signal);
+    }
+    const waiting = new FakePeer();
+    const cancel = new AbortController();
+    upload(waiting.asPeer, request(99, big, 0, 1), cancel.signal);
+    cancel.abort();
+    release();
+    await Promise.all(busy.map((p) => p.ended));
+    await waiting.ended;
+    expect(waiting.ends).toEqual([{ id: 99, reply: undefined }]);
+    expect(waiting.chunks).toEqual([]);
+    expect(reads).toBe(AGENT_LIMITS.maxConcurrentUploads);
+  });
+
+  it('answers budget past the session upload budget or when uploads are off', async () => {
+    const spent = await setup({ stats: { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes } });
+    const peer = new FakePeer();
+    spent.upload(peer.asPeer, request(1, spent.big, 0, 1), new AbortController().signal);
+    expect(peer.ends).toEqual([{ id: 1, reply: { type: 'error', id: 1, code: 'budget' } }]);
+    expect(spent.reads).toEqual([]);
+
+    const almost = await setup({ stats: { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes - 1 } });
+    const served = new FakePeer();
+    almost.upload(served.asPeer, request(2, almost.big, 0, 1), new AbortController().signal);
+    await served.ended;
+    expect(served.ends).toEqual([{ id: 2, reply: undefined }]);
+
+    const off = await setup({ enabled: () => false });
+    const refused = new FakePeer();
+    off.upload(refused.asPeer, request(3, off.big, 0, 1), new AbortController().signal);
+    expect(refused.ends).toEqual([{ id: 3, reply: { type: 'error', id: 3, code: 'budget' } }]);
+  });
+
+  it('stops sending when the request is aborted', async () => {
+    const { upload, big, stats } = await setup();
+    const peer = new FakePeer();
+    let open!: () => void;
+    peer.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const controller = new AbortController();
+    upload(peer.asPeer, request(8, big, 0, 4), controller.signal);
+    while (peer.chunks.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    open();
+    await peer.ended;
+    expect(peer.chunks.map((c) => c.index)).toEqual([0]);
+    expect(peer.ends).toEqual([{ id: 8, reply: undefined }]);
+    expect(stats.bytesUploaded).toBe(CHUNK_SIZE);
+  });
+
+  it('stops sending when the peer closes', async () => {
+    const { upload, big } = await setup();
+    const peer = new FakePeer();
+    let open!: () => void;
+    peer.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    upload(peer.asPeer, request(8, big, 0, 4), new AbortController().signal);
+    while (peer.chunks.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    peer.closed = true;
+    open();
+    await peer.ended;
+    expect(peer.chunks.map((c) => c.index)).toEqual([0]);
+    expect(peer.ends).toEqual([{ id: 8, reply: undefined }]);
+  });
+});

@@ -1,0 +1,92 @@
+import { CHUNK_SIZE, chunkCount, type ManifestIndex } from '../protocol/index.js';
+import { AGENT_LIMITS } from './config.js';
+import type { Peer, UploadHandler, UploadRequest } from './peer.js';
+
+export interface BlobSource {
+  getBlob(sha256: string): Promise<Blob | undefined>;
+}
+
+export interface UploadStats {
+  bytesUploaded: number;
+}
+
+interface QueuedUpload {
+  peer: Peer;
+  request: UploadRequest;
+  signal: AbortSignal;
+}
+
+/**
+ * Serves peers' requests from the local asset store: one store read per request, then chunk
+ * after chunk under the data channel's backpressure. A page asks for all its assets at once,
+ * so requests past the concurrency cap wait in a queue (a data channel is no faster with more
+ * uploads at a time); past the queue a peer gets `busy`, past the session's upload budget
+ * `error budget`.
+ */
+export function createUploader(options: {
+  manifest: ManifestIndex;
+  store: BlobSource;
+  stats: UploadStats;
+  enabled: () => boolean;
+}): UploadHandler {
+  let running = 0;
+  const queue: QueuedUpload[] = [];
+
+  const next = () => {
+    while (running < AGENT_LIMITS.maxConcurrentUploads && queue.length > 0) {
+      const upload = queue.shift()!;
+      if (upload.signal.aborted || upload.peer.closed) {
+        upload.peer.endUpload(upload.request.id);
+        continue;
+      }
+      running++;
+      void serve(upload).finally(() => {
+        running--;
+        next();
+      });
+    }
+  };
+
+  const serve = async ({ peer, request, signal }: QueuedUpload): Promise<void> => {
+    const asset = options.manifest.get(request.asset)!;
+    const last = request.first + request.count - 1;
+    try {
+      const blob = await options.store.getBlob(asset.sha256);
+      if (!blob || blob.size !== asset.size) {
+        peer.endUpload(request.id, { type: 'error', id: request.id, code: 'not-found' });
+        return;
+      }
+      const start = request.first * CHUNK_SIZE;
+      const bytes = await blob.slice(start, Math.min(asset.size, (last + 1) * CHUNK_SIZE)).arrayBuffer();
+      for (let index = request.first; index <= last; index++) {
+        if (signal.aborted || peer.closed) break;
+        const offset = (index - request.first) * CHUNK_SIZE;
+        const chunk = bytes.slice(offset, offset + CHUNK_SIZE);
+        await peer.sendChunk(request.id, index, chunk);
+        options.stats.bytesUploaded += chunk.byteLength;
+      }
+      peer.endUpload(request.id);
+    } catch {
+      peer.endUpload(request.id, { type: 'error', id: request.id, code: 'internal' });
+    }
+  };
+
+  return (peer, request, signal) => {
+    const asset = options.manifest.get(request.asset);
+    const last = request.first + request.count - 1;
+    if (!asset || last >= chunkCount(asset.size)) {
+      peer.endUpload(request.id, { type: 'error', id: request.id, code: 'bad-request' });
+      return;
+    }
+    if (!options.enabled() || options.stats.bytesUploaded >= AGENT_LIMITS.uploadBudgetBytes) {
+      peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
+      return;
+    }
+    if (queue.length >= AGENT_LIMITS.maxQueuedUploads) {
+      peer.endUpload(request.id, 'busy');
+      return;
+    }
+    queue.push({ peer, request, signal });
+    next();
+  };
+}

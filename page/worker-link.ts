@@ -1,0 +1,66 @@
+import {
+  type AgentToWorkerMessage,
+  BROADCAST_CHANNEL_NAME,
+  parseBroadcast,
+  parseWorkerToAgent,
+  type WorkerToAgentMessage,
+} from '../protocol/index.js';
+import { debug } from './log.js';
+
+export interface WorkerLinkHandlers {
+  onMessage(message: WorkerToAgentMessage, port: MessagePort | undefined): void;
+}
+
+/**
+ * The leader's side of the worker bridge: it hands the active service worker a MessagePort,
+ * and hands it a new one whenever a worker asks (it restarted), a new worker takes over, or
+ * this tab leaves (then it says goodbye so requests fall back at once).
+ */
+export class WorkerLink {
+  private port: MessagePort | undefined;
+  private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly handlers: WorkerLinkHandlers,
+  ) {}
+
+  async start(): Promise<void> {
+    await navigator.serviceWorker.ready;
+    this.hello();
+    navigator.serviceWorker.addEventListener('controllerchange', () => this.hello());
+    this.broadcast.onmessage = (event) => {
+      try {
+        if (parseBroadcast(event.data).type === 'pc:need-agent') this.hello();
+      } catch {
+        // Not ours.
+      }
+    };
+    addEventListener('pagehide', () => this.bye());
+  }
+
+  private hello(): void {
+    void navigator.serviceWorker.ready.then((registration) => {
+      const worker = registration.active;
+      if (!worker) return;
+      this.port?.close();
+      const channel = new MessageChannel();
+      this.port = channel.port1;
+      channel.port1.onmessage = (event) => {
+        try {
+          this.handlers.onMessage(parseWorkerToAgent(event.data), event.ports[0]);
+        } catch (err) {
+          debug('dropped a malformed worker message', err);
+        }
+      };
+      const hello: AgentToWorkerMessage = { type: 'pc:agent-hello', enabled: this.enabled };
+      worker.postMessage(hello, this.enabled ? [channel.port2] : []);
+      debug('linked to the service worker', { enabled: this.enabled });
+    });
+  }
+
+  private bye(): void {
+    const bye: AgentToWorkerMessage = { type: 'pc:agent-bye' };
+    this.port?.postMessage(bye);
+  }
+}
