@@ -1,4 +1,5 @@
 import { type Bitfield, PeerConnectError, type SignalData } from '../protocol/index.js';
+import { BanList } from './ban-list.js';
 import { AGENT_LIMITS } from './config.js';
 import { Peer, type UploadHandler } from './peer.js';
 import { PeerConnection } from './peer-connection.js';
@@ -17,6 +18,7 @@ export interface PeerPoolOptions {
   onUpload: UploadHandler;
   onChange?: () => void;
   iceServers?: RTCIceServer[];
+  banList?: BanList;
 }
 
 const IDLE_SWEEP_INTERVAL_MS = 10_000;
@@ -30,12 +32,13 @@ export class PeerPool {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly peers = new Map<string, Peer>();
   private readonly connecting = new Map<string, Promise<Peer>>();
-  private readonly banned = new Set<string>();
+  private readonly banned: BanList;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private closed = false;
 
   constructor(options: PeerPoolOptions) {
     this.options = options;
+    this.banned = options.banList ?? new BanList();
     this.sweepTimer = setInterval(() => this.closeIdle(), IDLE_SWEEP_INTERVAL_MS);
   }
 

@@ -22,6 +22,11 @@ describe('bootstrap document', () => {
     expect(bootstrapPage(target('/a'))).toContain('url=/a?peerconnect-bootstrap=skip"');
   });
 
+  it('loads nothing, not even the default favicon the browser would fetch past the worker', () => {
+    expect(PAGE).toContain('<link rel="icon" href="data:,">');
+    expect(PAGE).not.toMatch(/\s(?:src|href)="(?!data:)/);
+  });
+
   it('keeps the refresh on this origin and the attribute intact', () => {
     const page = bootstrapPage(target('//evil.example/x?a="<b>'));
     expect(page).toContain('url=/evil.example/x?a=%22%3Cb%3E&amp;peerconnect-bootstrap=skip"');

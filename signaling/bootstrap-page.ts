@@ -44,7 +44,8 @@ const SCRIPT_SOURCE = `(function () {
 const SCRIPT = SCRIPT_SOURCE.replace(/\n\s*/g, '');
 
 /**
- * The document a first navigation gets instead of the page: no subresources, not indexed, and
+ * The document a first navigation gets instead of the page: no subresources (an empty icon
+ * stops the browser's own `/favicon.ico` request, which no worker would see), not indexed, and
  * for clients without script a refresh to the same page with the skip parameter (not a plain
  * refresh: with cookies blocked too, that would loop).
  */
@@ -53,6 +54,7 @@ export function bootstrapPage(target: RequestTarget): string {
   const refreshUrl = `${sameOriginPath(target.urlPath)}${target.search ? `${target.search}&` : '?'}${skip}`;
   return (
     '<!doctype html><html><head><meta charset="utf-8"><meta name="robots" content="noindex">' +
+    '<link rel="icon" href="data:,">' +
     `<noscript><meta http-equiv="refresh" content="0; url=${escapeHtml(refreshUrl)}"></noscript>` +
     `<title></title></head><body><script>${SCRIPT}</script></body></html>\n`
   );

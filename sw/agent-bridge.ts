@@ -140,7 +140,12 @@ export class AgentBridge {
     const channel = new MessageChannel();
     const session = new AgentSession(channel.port1);
     this.sessions.add(session);
-    const message: WorkerToAgentMessage = { type: 'pc:fetch', id: this.nextId++, asset, manifestVersion };
+    const message: WorkerToAgentMessage = {
+      type: 'pc:fetch',
+      id: this.nextId++,
+      asset,
+      manifestVersion,
+    };
     port.postMessage(message, [channel.port2]);
     return session;
   }
@@ -175,7 +180,8 @@ export class AgentBridge {
     });
     await Promise.race([arrived, timedOut]);
     clearTimeout(timer);
-    if (!this.port && this.enabled) this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
+    if (!this.port && this.enabled)
+      this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
   }
 }
 

@@ -38,11 +38,14 @@ export async function respondWithAsset(req: AssetRequest, deps: AssetDeps): Prom
     return storedResponse(req.asset, stored.data, range);
   }
   // Partial requests (media elements) are the origin's; large media has its own path.
-  if (range) return fetch(req.request);
+  if (range) return countedOriginResponse(req);
   return fromPeersOrOrigin(req, deps, store);
 }
 
-async function firstChunk(req: AssetRequest, deps: AssetDeps): Promise<[AgentSession, ArrayBuffer] | undefined> {
+async function firstChunk(
+  req: AssetRequest,
+  deps: AssetDeps,
+): Promise<[AgentSession, ArrayBuffer] | undefined> {
   if (req.asset.size === 0) return undefined;
   let session: AgentSession;
   try {
@@ -57,10 +60,16 @@ async function firstChunk(req: AssetRequest, deps: AssetDeps): Promise<[AgentSes
 }
 
 async function isChunk(asset: ManifestAsset, index: number, result: ChunkResult): Promise<boolean> {
-  return !('error' in result) && result.index === index && (await verifyChunk(asset, index, result.data));
+  return (
+    !('error' in result) && result.index === index && (await verifyChunk(asset, index, result.data))
+  );
 }
 
-async function fromPeersOrOrigin(req: AssetRequest, deps: AssetDeps, store: AssetStore | undefined): Promise<Response> {
+async function fromPeersOrOrigin(
+  req: AssetRequest,
+  deps: AssetDeps,
+  store: AssetStore | undefined,
+): Promise<Response> {
   const tally = new ServedTally(req.url.pathname, req.clientId);
   const first = await firstChunk(req, deps);
   if (!first) return fromOrigin(req, deps, store, tally);
@@ -164,7 +173,43 @@ async function fromOrigin(
       await storeAndAnnounce(req, deps, store, parts);
     })().catch(() => {}),
   );
-  return new Response(toPage, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(toPage, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * The origin's own response, its body bytes reported to the page when it ends or is cancelled
+ * (a media element reads part of a range and drops the rest).
+ */
+async function countedOriginResponse(req: AssetRequest): Promise<Response> {
+  const response = await fetch(req.request);
+  if (!response.body) return response;
+  const tally = new ServedTally(req.url.pathname, req.clientId);
+  const reader = response.body.getReader();
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        tally.report();
+        controller.close();
+        return;
+      }
+      tally.origin += value.byteLength;
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      tally.report();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(counted, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Stores the asset only if every chunk matches the manifest (an origin file may be newer). */

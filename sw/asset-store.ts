@@ -116,7 +116,10 @@ export class AssetStore {
     try {
       await this.evictFor(asset.size, asset.sha256);
       const tx = this.db.transaction(['assets', 'blobs'], 'readwrite');
-      await Promise.all([tx.objectStore('blobs').put(data, asset.sha256), tx.objectStore('assets').put(record)]);
+      await Promise.all([
+        tx.objectStore('blobs').put(data, asset.sha256),
+        tx.objectStore('assets').put(record),
+      ]);
       await tx.done;
       return true;
     } catch (err) {
@@ -127,7 +130,10 @@ export class AssetStore {
 
   async delete(sha256: string): Promise<void> {
     const tx = this.db.transaction(['assets', 'blobs'], 'readwrite');
-    await Promise.all([tx.objectStore('assets').delete(sha256), tx.objectStore('blobs').delete(sha256)]);
+    await Promise.all([
+      tx.objectStore('assets').delete(sha256),
+      tx.objectStore('blobs').delete(sha256),
+    ]);
     await tx.done;
   }
 
@@ -144,7 +150,9 @@ export class AssetStore {
   }
 
   private async evictFor(incoming: number, keep: string): Promise<void> {
-    const records = (await this.db.getAllFromIndex('assets', 'usedAt')).filter((r) => r.sha256 !== keep);
+    const records = (await this.db.getAllFromIndex('assets', 'usedAt')).filter(
+      (r) => r.sha256 !== keep,
+    );
     let total = records.reduce((sum, record) => sum + record.size, 0);
     for (const record of records) {
       if (total + incoming <= this.budgetBytes) return;

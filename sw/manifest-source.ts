@@ -1,6 +1,6 @@
 import {
-  ManifestIndex,
   type Manifest,
+  ManifestIndex,
   PATHS,
   parseAndVerifyManifest,
   parseManifest,

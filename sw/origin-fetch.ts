@@ -4,7 +4,10 @@ import { PeerConnectError } from '../protocol/index.js';
  * The bytes of `url` from `offset` to the end, from the origin. A server that ignores Range
  * (200) is handled by skipping the prefix, so the caller always reads exactly the missing bytes.
  */
-export async function fetchFromOffset(url: string, offset: number): Promise<ReadableStream<Uint8Array>> {
+export async function fetchFromOffset(
+  url: string,
+  offset: number,
+): Promise<ReadableStream<Uint8Array>> {
   const response = await fetch(url, {
     headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
     credentials: 'same-origin',

@@ -4,7 +4,6 @@ import type { AssetDeps } from './asset-response.js';
 import { respondWithAsset } from './asset-response.js';
 import type { ManifestSource } from './manifest-source.js';
 
-
 /**
  * Navigations pass through untouched, but through the navigation preload request: it starts in
  * parallel with the worker and tells the origin (by its header) that a worker controls this
@@ -58,4 +57,3 @@ export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
     },
   );
 }
-

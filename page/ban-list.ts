@@ -1,0 +1,46 @@
+/**
+ * Peers that sent a bad chunk, kept in sessionStorage so that a ban outlives the leader tab's
+ * navigations: "not asked again this session". Peer ids are per signaling connection, so a
+ * banned visitor who reconnects gets a new id; the list is capped to stay small.
+ */
+const BAN_LIST_KEY = 'peerconnect:banned';
+const MAX_BANNED_PEERS = 256;
+
+export class BanList {
+  private readonly ids: Set<string>;
+
+  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = safeSessionStorage()) {
+    this.ids = new Set(this.load());
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.add(id);
+    const kept = [...this.ids].slice(-MAX_BANNED_PEERS);
+    try {
+      this.storage?.setItem(BAN_LIST_KEY, JSON.stringify(kept));
+    } catch {
+      // Storage full or blocked: the ban still holds for this page.
+    }
+  }
+
+  private load(): string[] {
+    try {
+      const parsed: unknown = JSON.parse(this.storage?.getItem(BAN_LIST_KEY) ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+}
+
+function safeSessionStorage(): Storage | undefined {
+  try {
+    return globalThis.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
