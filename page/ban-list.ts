@@ -9,7 +9,11 @@ const MAX_BANNED_PEERS = 256;
 export class BanList {
   private readonly ids: Set<string>;
 
-  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = safeSessionStorage()) {
+  constructor(
+    private readonly storage:
+      | Pick<Storage, 'getItem' | 'setItem'>
+      | undefined = safeSessionStorage(),
+  ) {
     this.ids = new Set(this.load());
   }
 
@@ -30,7 +34,9 @@ export class BanList {
   private load(): string[] {
     try {
       const parsed: unknown = JSON.parse(this.storage?.getItem(BAN_LIST_KEY) ?? '[]');
-      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+      return Array.isArray(parsed)
+        ? parsed.filter((id): id is string => typeof id === 'string')
+        : [];
     } catch {
       return [];
     }

@@ -5,8 +5,8 @@ import {
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
 import { AssetStore } from '../sw/index.js';
-import type { AgentStats } from './stats.js';
 import { debug } from './log.js';
+import type { AgentStats } from './stats.js';
 import { SwarmSession } from './swarm-session.js';
 import { p2pOptOutReason } from './visitor-policy.js';
 import { WorkerLink } from './worker-link.js';
@@ -24,7 +24,10 @@ export function signalUrl(script: HTMLScriptElement | null): string {
  * worker hands it, and serves the worker's requests from peers. A visitor who opted out (or
  * saves data) still gets a link, marked disabled, so the worker goes to the origin at once.
  */
-export async function startLeaderAgent(options: { stats: AgentStats; signalUrl: string }): Promise<void> {
+export async function startLeaderAgent(options: {
+  stats: AgentStats;
+  signalUrl: string;
+}): Promise<void> {
   const optOut = p2pOptOutReason();
   const store = optOut ? undefined : await AssetStore.open().catch(() => undefined);
   let session: Promise<SwarmSession | undefined> = Promise.resolve(undefined);

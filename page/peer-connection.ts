@@ -44,14 +44,19 @@ export class PeerConnection {
     // Nobody awaits `opened` after a failure in some paths; the close listeners carry the error.
     this.opened.catch(() => {});
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
-    this.channel = this.pc.createDataChannel('peerconnect', { negotiated: true, id: 0, ordered: true });
+    this.channel = this.pc.createDataChannel('peerconnect', {
+      negotiated: true,
+      id: 0,
+      ordered: true,
+    });
     this.channel.binaryType = 'arraybuffer';
     this.channel.bufferedAmountLowThreshold = AGENT_LIMITS.sendLowWaterMark;
     this.channel.onopen = () => {
       clearTimeout(this.connectTimer);
       this.resolveOpened();
     };
-    this.channel.onclose = () => this.destroy(new PeerConnectError('peer-closed', 'channel closed'));
+    this.channel.onclose = () =>
+      this.destroy(new PeerConnectError('peer-closed', 'channel closed'));
     this.channel.onerror = () => this.destroy(new PeerConnectError('peer-closed', 'channel error'));
     this.channel.onmessage = (event: MessageEvent) => {
       if (!(event.data instanceof ArrayBuffer)) {

@@ -1,6 +1,7 @@
 import { type Bitfield, PeerConnectError, type SignalData } from '../protocol/index.js';
 import { BanList } from './ban-list.js';
 import { AGENT_LIMITS } from './config.js';
+import { debug } from './log.js';
 import { Peer, type UploadHandler } from './peer.js';
 import { PeerConnection } from './peer-connection.js';
 
@@ -130,6 +131,7 @@ export class PeerPool {
       });
       this.peers.set(id, peer);
       this.connecting.delete(id);
+      debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)');
       this.options.onChange?.();
       return peer;
     });

@@ -352,6 +352,30 @@ describe('Peer against a scripted remote', () => {
     expect(ends).toHaveLength(1);
   });
 
+  it('does not time out a request queued behind others while the peer keeps sending', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const [a, raw] = connectionPair();
+    const peer = makePeer(a);
+    const first = recordingSink();
+    const queued = recordingSink();
+    const firstId = peer.request(0, 0, 3, first.sink);
+    peer.request(1, 0, 1, queued.sink);
+    raw.sendWire(helloFrom());
+    await settle();
+    // The uploader serves the first request slowly; the second waits its turn at the uploader.
+    for (let index = 0; index < 3; index++) {
+      vi.advanceTimersByTime(AGENT_LIMITS.peerStallMs - 10);
+      raw.sendWire({ type: 'chunk', id: firstId, index, length: 8 });
+      raw.send(chunkBytes(index));
+      await settle();
+    }
+    expect(first.ends).toEqual([undefined]);
+    expect(queued.ends).toEqual([]);
+    // Then the peer goes quiet: the queued request times out.
+    vi.advanceTimersByTime(AGENT_LIMITS.peerStallMs);
+    expect(queued.ends.map((e) => e?.code)).toEqual(['peer-timeout']);
+  });
+
   it('ends a request with peer-busy or peer-error on those replies', async () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);

@@ -31,7 +31,6 @@ interface OutgoingRequest {
   sink: ChunkSink;
   next: number;
   last: number;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -48,6 +47,7 @@ export class Peer {
   private readonly outgoing = new Map<number, OutgoingRequest>();
   private readonly uploads = new Map<number, AbortController>();
   private pendingBody: { id: number; index: number; length: number } | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private nextRequestId = 1;
   private helloReceived = false;
 
@@ -65,7 +65,11 @@ export class Peer {
     this.remoteHave = new Bitfield(options.assets);
     this.conn.onMessage((data) => this.receive(data));
     this.conn.onClose((err) => this.teardown(err));
-    this.write({ type: 'hello', version: WIRE_VERSION, manifestVersion: fromHex(this.manifestVersion) });
+    this.write({
+      type: 'hello',
+      version: WIRE_VERSION,
+      manifestVersion: fromHex(this.manifestVersion),
+    });
     this.write({ type: 'have', bitfield: options.localHave.bytes });
   }
 
@@ -88,14 +92,10 @@ export class Peer {
   /** Asks for chunks [first, first + count) of `asset`; returns an id for `cancel`. */
   request(asset: number, first: number, count: number, sink: ChunkSink): number {
     const id = this.nextRequestId++;
-    const entry: OutgoingRequest = {
-      sink,
-      next: first,
-      last: first + count - 1,
-      timer: setTimeout(() => this.stall(id), AGENT_LIMITS.peerStallMs),
-    };
+    const entry: OutgoingRequest = { sink, next: first, last: first + count - 1 };
     this.outgoing.set(id, entry);
     this.lastActivity = Date.now();
+    if (this.outgoing.size === 1) this.armStallTimer();
     this.write({ type: 'request', id, asset, first, count });
     return id;
   }
@@ -103,8 +103,8 @@ export class Peer {
   cancel(id: number): void {
     const entry = this.outgoing.get(id);
     if (!entry) return;
-    clearTimeout(entry.timer);
     this.outgoing.delete(id);
+    if (this.outgoing.size === 0) clearTimeout(this.stallTimer);
     if (!this.closed) this.write({ type: 'cancel', id });
   }
 
@@ -142,7 +142,9 @@ export class Peer {
       else this.receiveMessage(decodeWireMessage(data));
     } catch (err) {
       this.destroy(
-        err instanceof PeerConnectError ? err : new PeerConnectError('bad-wire-message', String(err)),
+        err instanceof PeerConnectError
+          ? err
+          : new PeerConnectError('bad-wire-message', String(err)),
       );
     }
   }
@@ -153,7 +155,10 @@ export class Peer {
     }
     switch (message.type) {
       case 'hello':
-        if (message.version !== WIRE_VERSION || toHex(message.manifestVersion) !== this.manifestVersion) {
+        if (
+          message.version !== WIRE_VERSION ||
+          toHex(message.manifestVersion) !== this.manifestVersion
+        ) {
           throw new PeerConnectError('bad-wire-message', 'different protocol or manifest version');
         }
         this.helloReceived = true;
@@ -162,7 +167,8 @@ export class Peer {
         this.remoteHave = new Bitfield(this.remoteHave.length, message.bitfield);
         return;
       case 'request': {
-        if (this.uploads.has(message.id)) throw new PeerConnectError('bad-wire-message', 'request id reused');
+        if (this.uploads.has(message.id))
+          throw new PeerConnectError('bad-wire-message', 'request id reused');
         const controller = new AbortController();
         this.uploads.set(message.id, controller);
         this.onUpload(this, message, controller.signal);
@@ -176,7 +182,10 @@ export class Peer {
         const entry = this.outgoing.get(message.id);
         // A chunk for a request we just cancelled is legal; its body is read and dropped.
         if (entry && message.index !== entry.next) {
-          throw new PeerConnectError('bad-wire-message', `chunk ${message.index}, expected ${entry.next}`);
+          throw new PeerConnectError(
+            'bad-wire-message',
+            `chunk ${message.index}, expected ${entry.next}`,
+          );
         }
         this.pendingBody = message;
         return;
@@ -194,39 +203,54 @@ export class Peer {
     const header = this.pendingBody!;
     this.pendingBody = undefined;
     if (data.byteLength !== header.length) {
-      throw new PeerConnectError('bad-wire-message', `body of ${data.byteLength}, header said ${header.length}`);
+      throw new PeerConnectError(
+        'bad-wire-message',
+        `body of ${data.byteLength}, header said ${header.length}`,
+      );
     }
     const entry = this.outgoing.get(header.id);
     if (!entry) return;
-    clearTimeout(entry.timer);
     const done = entry.next === entry.last;
     entry.next++;
     if (done) this.outgoing.delete(header.id);
-    else entry.timer = setTimeout(() => this.stall(header.id), AGENT_LIMITS.peerStallMs);
+    this.armStallTimer();
     entry.sink.onChunk(header.index, data);
     if (done) entry.sink.onEnd();
   }
 
-  private stall(id: number): void {
-    const entry = this.outgoing.get(id);
-    if (!entry) return;
-    this.cancel(id);
-    entry.sink.onEnd(new PeerConnectError('peer-timeout', 'stalled'));
+  /**
+   * A peer stalls when it sends us nothing at all for peerStallMs while we wait on it. A
+   * request still queued behind our others at a busy uploader is not stalled: the peer is
+   * sending, so the timer restarts with every chunk of any request.
+   */
+  private armStallTimer(): void {
+    clearTimeout(this.stallTimer);
+    if (this.outgoing.size === 0) return;
+    this.stallTimer = setTimeout(() => this.stall(), AGENT_LIMITS.peerStallMs);
+  }
+
+  private stall(): void {
+    for (const id of [...this.outgoing.keys()]) {
+      const entry = this.outgoing.get(id);
+      if (!entry) continue;
+      this.cancel(id);
+      entry.sink.onEnd(new PeerConnectError('peer-timeout', 'stalled'));
+    }
   }
 
   private endOutgoing(id: number, error: PeerConnectError): void {
     const entry = this.outgoing.get(id);
     if (!entry) return;
-    clearTimeout(entry.timer);
     this.outgoing.delete(id);
+    this.armStallTimer();
     entry.sink.onEnd(error);
   }
 
   private teardown(error: PeerConnectError): void {
     for (const controller of this.uploads.values()) controller.abort();
     this.uploads.clear();
+    clearTimeout(this.stallTimer);
     for (const [id, entry] of this.outgoing) {
-      clearTimeout(entry.timer);
       this.outgoing.delete(id);
       entry.sink.onEnd(error);
     }

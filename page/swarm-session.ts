@@ -92,7 +92,8 @@ export class SwarmSession {
         },
         onEnd: (error) => {
           this.downloads.delete(download);
-          if (error) port.postMessage({ type: sent ? 'pc:failed' : 'pc:unavailable', code: error.code });
+          if (error)
+            port.postMessage({ type: sent ? 'pc:failed' : 'pc:unavailable', code: error.code });
           port.close();
         },
       },
@@ -120,7 +121,10 @@ export class SwarmSession {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new PeerConnectError('signaling-unavailable', 'join timeout')), ms);
+    const timer = setTimeout(
+      () => reject(new PeerConnectError('signaling-unavailable', 'join timeout')),
+      ms,
+    );
     promise.then(
       (value) => {
         clearTimeout(timer);

@@ -57,7 +57,9 @@ export function createUploader(options: {
         return;
       }
       const start = request.first * CHUNK_SIZE;
-      const bytes = await blob.slice(start, Math.min(asset.size, (last + 1) * CHUNK_SIZE)).arrayBuffer();
+      const bytes = await blob
+        .slice(start, Math.min(asset.size, (last + 1) * CHUNK_SIZE))
+        .arrayBuffer();
       for (let index = request.first; index <= last; index++) {
         if (signal.aborted || peer.closed) break;
         const offset = (index - request.first) * CHUNK_SIZE;

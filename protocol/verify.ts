@@ -1,5 +1,5 @@
 import { sha256Hex } from './hash.js';
-import { type ManifestAsset, chunkLength } from './manifest.js';
+import { chunkLength, type ManifestAsset } from './manifest.js';
 
 /** True when `data` is exactly chunk `index` of `asset` as the manifest describes it. */
 export async function verifyChunk(

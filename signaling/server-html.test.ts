@@ -97,7 +97,8 @@ describe('first visit bootstrap', () => {
     expect(Buffer.byteLength(body)).toBeLessThan(1500);
     expect(body).toContain('<meta name="robots" content="noindex">');
     expect(body).toContain('navigator.serviceWorker');
-    expect(body).not.toMatch(/<(img|link|script src)/);
+    expect(body).not.toMatch(/<(img|script src)/);
+    expect(body).not.toMatch(/<link(?![^>]*href="data:)/);
     expect(res.headers.etag).toBeUndefined();
   });
 

@@ -1,0 +1,163 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { OUTPUT_DIR, PATHS } from '../protocol/index.js';
+
+/** A real `peerconnect serve` child process on a free loopback port. */
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(REPO_ROOT, 'bin', 'peerconnect.js');
+export const DEMO_DIR = join(REPO_ROOT, 'examples', 'demo');
+
+/** It builds the manifest (hashes ~5 MB) before it listens. */
+const START_TIMEOUT_MS = 30_000;
+/** It closes sockets gracefully on SIGTERM; past this it gets SIGKILL. */
+const STOP_TIMEOUT_MS = 5_000;
+/** Keep only the tail of a chatty server's output. */
+const MAX_LOG_CHARS = 200_000;
+/**
+ * The CLI prints `... at http://127.0.0.1:PORT ...` once it listens; the trailing non-digit
+ * keeps a port split across two output chunks from matching early.
+ */
+const LISTEN_URL = /http:\/\/127\.0\.0\.1:(\d+)\D/;
+
+export interface ServerProcess {
+  /** Origin without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The site directory it serves (a private copy: tests may change or add files in it). */
+  readonly siteDir: string;
+  readonly process: ChildProcess;
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  log(): string;
+  /** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Same as `originAssetBytes(server)`. */
+  originAssetBytes(): Promise<number>;
+}
+
+/** A fresh temp copy of the demo site, without any stale `peerconnect build` output. */
+export async function copyDemo(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'peerconnect-e2e-'));
+  const staleOutput = join(DEMO_DIR, OUTPUT_DIR);
+  await cp(DEMO_DIR, dir, { recursive: true, filter: (src) => src !== staleOutput });
+  return dir;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts `peerconnect serve <siteDir>` on a free port of 127.0.0.1 and resolves once it
+ * listens. `args` are extra `serve` options, e.g. ['--first-visit', 'off'].
+ */
+export async function startServerProcess(
+  siteDir: string,
+  args: readonly string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', siteDir, '--port', '0', '--host', '127.0.0.1', ...args],
+    { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-MAX_LOG_CHARS);
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    const url = await new Promise<string>((done, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`no listening URL within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
+      const onData = () => {
+        const port = LISTEN_URL.exec(output)?.[1];
+        if (port === undefined) return;
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        done(`http://127.0.0.1:${port}`);
+      };
+      child.stdout.on('data', onData);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        fail(new Error(`exited before listening (code ${code}, signal ${signal})`));
+      });
+      child.once('error', fail);
+    });
+    const server: ServerProcess = {
+      url,
+      siteDir,
+      process: child,
+      log: () => output,
+      stop,
+      originAssetBytes: () => originAssetBytes(server),
+    };
+    return server;
+  } catch (err) {
+    await stop();
+    throw new Error(`peerconnect serve: ${(err as Error).message}\n--- output ---\n${output}`);
+  }
+}
+
+async function fetchText(server: ServerProcess, path: string): Promise<string> {
+  const response = await fetch(new URL(path, server.url));
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+  return response.text();
+}
+
+/** Matches one sample line of the Prometheus text format: `name{labels} value`. */
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * The sum of every sample of metric `name` whose labels include `labels`, read from the
+ * server's metrics endpoint. 0 when the metric is declared but has no matching sample yet
+ * (prom-client prints labelled counters only once they are used); throws when it is not
+ * declared at all, so a renamed metric fails loudly instead of reading as 0.
+ */
+export async function metricValue(
+  server: ServerProcess,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<number> {
+  const text = await fetchText(server, PATHS.metrics);
+  let declared = false;
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      const declaredName = line.split(' ')[2];
+      if (declaredName === name || `${declaredName}_total` === name) declared = true;
+      continue;
+    }
+    const match = SAMPLE_LINE.exec(line);
+    if (!match || match[1] !== name) continue;
+    declared = true;
+    const sampleLabels = new Map<string, string>();
+    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL_PAIR)) {
+      if (key !== undefined && value !== undefined) sampleLabels.set(key, value);
+    }
+    if (Object.entries(labels).every(([key, value]) => sampleLabels.get(key) === value)) {
+      sum += Number(match[3]);
+    }
+  }
+  if (!declared) throw new Error(`metric ${name} is not exposed at ${PATHS.metrics}`);
+  return sum;
+}
+
+/** Bytes of manifest assets the origin has sent so far (what peers could have sent instead). */
+export function originAssetBytes(server: ServerProcess): Promise<number> {
+  return metricValue(server, 'peerconnect_origin_bytes_total', { kind: 'asset' });
+}

@@ -1,0 +1,184 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { PATHS } from '../protocol/index.js';
+import { metricValue, type ServerProcess } from './server-process.js';
+
+/** Helpers for tests with several visitors in one swarm. */
+
+/** Seeding finishes shortly after a page load: verification, IndexedDB write, `have`. */
+const SEEDED_TIMEOUT_MS = 15_000;
+const POLL_MS = 50;
+
+export interface Served {
+  path: string;
+  source: 'cache' | 'peer' | 'origin';
+  peer: number;
+  origin: number;
+  cache: number;
+}
+
+/**
+ * Records every `pc:served` report the worker sends to each page of `context` into
+ * `window.__served`, from before any page script runs.
+ */
+export async function recordServed(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const served: unknown[] = [];
+    (window as unknown as { __served: unknown[] }).__served = served;
+    navigator.serviceWorker?.addEventListener('message', (event) => {
+      if (event.data?.type === 'pc:served') served.push(event.data);
+    });
+  });
+}
+
+export function servedReports(page: Page): Promise<Served[]> {
+  return page.evaluate(() => (window as unknown as { __served?: Served[] }).__served ?? []);
+}
+
+/**
+ * Manifest paths the current document loaded (resource timing ∩ manifest), but media: a
+ * `<video>` reads ranges of its file from the origin, and large media is WebTorrent's.
+ */
+export async function pageAssetPaths(page: Page): Promise<string[]> {
+  return page.evaluate(async (manifestPath) => {
+    const manifest = (await (await fetch(manifestPath)).json()) as { assets: { path: string }[] };
+    const inManifest = new Set(manifest.assets.map((asset) => asset.path));
+    const loaded = performance
+      .getEntriesByType('resource')
+      .filter(
+        (entry) => !['video', 'audio'].includes((entry as PerformanceResourceTiming).initiatorType),
+      )
+      .map((entry) => new URL(entry.name))
+      .filter((url) => url.origin === location.origin && inManifest.has(url.pathname))
+      .map((url) => url.pathname);
+    return [...new Set(loaded)].sort();
+  }, PATHS.manifest);
+}
+
+/** URL paths of the assets in this visitor's IndexedDB store. */
+export function storedPaths(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('peerconnect');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('assets')) {
+            db.close();
+            resolve([]);
+            return;
+          }
+          const request = db.transaction('assets').objectStore('assets').getAll();
+          request.onsuccess = () => {
+            db.close();
+            resolve((request.result as { path: string }[]).map((record) => record.path).sort());
+          };
+          request.onerror = () => reject(request.error);
+        };
+      }),
+  );
+}
+
+/** Waits until the visitor holds every path in its store (and so offers it to peers). */
+export async function waitForStored(page: Page, paths: string[]): Promise<void> {
+  const deadline = Date.now() + SEEDED_TIMEOUT_MS;
+  for (;;) {
+    const stored = new Set(await storedPaths(page));
+    const missing = paths.filter((path) => !stored.has(path));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`not stored after ${SEEDED_TIMEOUT_MS} ms: ${missing.join(', ')}`);
+    await page.waitForTimeout(POLL_MS);
+  }
+}
+
+/**
+ * Waits until the worker reported every path to the page; returns the first report of each
+ * path (a browser may ask twice, e.g. for a favicon, and the second answer is from the store).
+ */
+export async function waitForServed(page: Page, paths: string[]): Promise<Map<string, Served>> {
+  const deadline = Date.now() + SEEDED_TIMEOUT_MS;
+  for (;;) {
+    const byPath = new Map<string, Served>();
+    for (const report of await servedReports(page)) {
+      if (!byPath.has(report.path)) byPath.set(report.path, report);
+    }
+    const missing = paths.filter((path) => !byPath.has(path));
+    if (missing.length === 0) return byPath;
+    if (Date.now() > deadline) throw new Error(`no served report for: ${missing.join(', ')}`);
+    await page.waitForTimeout(POLL_MS);
+  }
+}
+
+export interface PeerConnectStats {
+  bytesFromPeers: number;
+  bytesFromOrigin: number;
+  bytesFromCache: number;
+  bytesUploaded: number;
+  peers: number;
+}
+
+export function stats(page: Page): Promise<PeerConnectStats> {
+  return page.evaluate(() => {
+    const api = (window as unknown as { peerconnect?: { stats(): PeerConnectStats } }).peerconnect;
+    if (!api) throw new Error('window.peerconnect is missing');
+    return api.stats();
+  });
+}
+
+export function signalConnections(server: ServerProcess): Promise<number> {
+  return metricValue(server, 'peerconnect_signal_connections');
+}
+
+/**
+ * Makes every data channel of the context corrupt the chunk bodies it sends (one flipped byte
+ * in any message larger than a control message): a hostile peer.
+ */
+export async function corruptOutgoingChunks(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+      const bytes = data as unknown;
+      if (bytes instanceof ArrayBuffer && bytes.byteLength > 64) {
+        const copy = new Uint8Array(bytes.slice(0));
+        copy[copy.length >> 1] = (copy[copy.length >> 1] ?? 0) ^ 0xff;
+        return send.call(this, copy.buffer as never);
+      }
+      return send.call(this, data);
+    };
+  });
+}
+
+/**
+ * Slows every data channel of the context to about `bytesPerSecond` by queueing sends in JS:
+ * a peer on a slow uplink, so a test can close it in the middle of a transfer.
+ */
+export async function throttleOutgoing(
+  context: BrowserContext,
+  bytesPerSecond: number,
+): Promise<void> {
+  await context.addInitScript((rate) => {
+    const send = RTCDataChannel.prototype.send;
+    const queues = new WeakMap<RTCDataChannel, { items: unknown[]; busy: boolean }>();
+    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+      let queue = queues.get(this);
+      if (!queue) {
+        queue = { items: [], busy: false };
+        queues.set(this, queue);
+      }
+      queue.items.push(data);
+      const pump = (q: { items: unknown[]; busy: boolean }) => {
+        const item = q.items.shift();
+        if (item === undefined) {
+          q.busy = false;
+          return;
+        }
+        q.busy = true;
+        if (this.readyState === 'open') send.call(this, item as never);
+        const size = item instanceof ArrayBuffer ? item.byteLength : 64;
+        setTimeout(() => pump(q), (size / rate) * 1000);
+      };
+      if (!queue.busy) pump(queue);
+    };
+  }, bytesPerSecond);
+}
