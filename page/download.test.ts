@@ -454,7 +454,8 @@ describe('AssetDownload', () => {
     const peer = new FakePeer('peer-one', bytes);
     const { job, out } = download(asset, new FakePool([peer]));
     job.start();
-    while (out.indexes.length < 3) await tick();
+    // Cancel mid-request: the fake sends one chunk per tick, 16 per request.
+    while (peer.sent.length < 3) await tick();
     const outstanding = peer.outstandingIds;
     expect(outstanding.length).toBeGreaterThan(0);
     job.cancel();
