@@ -145,10 +145,13 @@ async function throughputRows(browser: Browser, site: string): Promise<ResultRow
     await waitForStored(pageA, [BIG_ASSET.path]);
     const b = await firstVisit(browser, origin, { keepOpen: true });
     const pageB = b.context.pages()[0]!;
+    // Let B finish storing its page first: the raw runs must not share the CPU with that.
+    await waitForStored(pageB, await pageAssetPaths(pageB));
     const rawBefore = await rawDataChannelThroughput(pageA, pageB, BIG_ASSET.bytes);
     const before = await server.originAssetBytes();
     const whole = await fetchInPage(pageB, BIG_ASSET.path);
     const originDuring = (await server.originAssetBytes()) - before;
+    await waitForStored(pageB, [BIG_ASSET.path]);
     if (whole.sha256 !== seeded.sha256)
       throw new Error('the asset from the peer differs from the origin copy');
     const wholeMBs = BIG_ASSET.bytes / 1e6 / (whole.ms / 1000);

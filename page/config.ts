@@ -20,6 +20,11 @@ export const AGENT_LIMITS = {
   /** Uploads served at once; more wait in a queue, and past the queue get `busy`. */
   maxConcurrentUploads: 8,
   maxQueuedUploads: 256,
+  /** One peer's share of those, so no single downloader can take every slot. */
+  maxConcurrentUploadsPerPeer: 4,
+  maxQueuedUploadsPerPeer: 96,
+  /** A peer that does not read what we send for this long is dropped (it holds an upload slot). */
+  sendDrainTimeoutMs: 10_000,
   /** Upload budget per session (the visitor's bandwidth is theirs). */
   uploadBudgetBytes: 512 * MIB,
   /** A connection with no transfer for this long is closed to free resources. */

@@ -35,9 +35,13 @@ export async function startLeaderAgent(options: {
   const switchManifest = async (raw: unknown, previous: SwarmSession | undefined) => {
     try {
       const manifest = await parseAndVerifyManifest(raw);
-      if (previous?.manifest.version === manifest.version) return previous;
-      previous?.close();
       const held = await store!.hashes();
+      if (previous?.manifest.version === manifest.version) {
+        // The same manifest again (the worker restarted): catch up on what it stored meanwhile.
+        previous.refreshHave(held);
+        return previous;
+      }
+      previous?.close();
       return new SwarmSession(new ManifestIndex(manifest), held, {
         signalUrl: options.signalUrl,
         store: store!,
@@ -69,6 +73,10 @@ export async function startLeaderAgent(options: {
     });
   };
 
+  // Closing the connections tells peers at once; a vanished tab costs them a stall deadline.
+  addEventListener('pagehide', () => {
+    void session.then((current) => current?.close());
+  });
   if (optOut) debug('peer-to-peer off:', optOut);
   await new WorkerLink(!optOut && store !== undefined, { onMessage }).start();
 }

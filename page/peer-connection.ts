@@ -156,7 +156,22 @@ export class PeerConnection {
   drained(): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (this.channel.bufferedAmount <= AGENT_LIMITS.sendLowWaterMark) return Promise.resolve();
-    return new Promise((resolve, reject) => this.drainWaiters.add({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.destroy(new PeerConnectError('peer-timeout', 'send queue does not drain')),
+        AGENT_LIMITS.sendDrainTimeoutMs,
+      );
+      this.drainWaiters.add({
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+    });
   }
 
   get needsDrain(): boolean {

@@ -121,20 +121,28 @@ export class PeerPool {
       this.connecting.delete(id);
       this.options.onChange?.();
     });
-    const ready = connection.opened.then(() => {
-      const peer = new Peer({
-        connection,
-        manifestVersion: this.options.manifestVersion,
-        assets: this.options.assets,
-        localHave: this.options.localHave(),
-        onUpload: this.options.onUpload,
-      });
-      this.peers.set(id, peer);
-      this.connecting.delete(id);
-      debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)');
-      this.options.onChange?.();
-      return peer;
-    });
+    const ready: Promise<Peer> = connection.opened.then(
+      () => {
+        const peer = new Peer({
+          connection,
+          manifestVersion: this.options.manifestVersion,
+          assets: this.options.assets,
+          localHave: this.options.localHave(),
+          onUpload: this.options.onUpload,
+        });
+        this.peers.set(id, peer);
+        this.connecting.delete(id);
+        debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)');
+        this.options.onChange?.();
+        return peer;
+      },
+      (err) => {
+        // Both sides dialled and ours gave way: whoever waited on it gets the connection that won.
+        const next = this.connecting.get(id);
+        if (next && next !== ready) return next;
+        throw err;
+      },
+    );
     this.connecting.set(id, ready);
     return ready;
   }

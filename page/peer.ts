@@ -92,6 +92,10 @@ export class Peer {
   /** Asks for chunks [first, first + count) of `asset`; returns an id for `cancel`. */
   request(asset: number, first: number, count: number, sink: ChunkSink): number {
     const id = this.nextRequestId++;
+    if (this.closed) {
+      queueMicrotask(() => sink.onEnd(new PeerConnectError('peer-closed', 'asked a closed peer')));
+      return id;
+    }
     const entry: OutgoingRequest = { sink, next: first, last: first + count - 1 };
     this.outgoing.set(id, entry);
     this.lastActivity = Date.now();

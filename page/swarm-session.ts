@@ -23,7 +23,6 @@ export class SwarmSession {
   readonly have: Bitfield;
   private readonly signaling: SignalingClient;
   private readonly pool: PeerPool;
-  private readonly joined: Promise<string>;
   private readonly downloads = new Set<AssetDownload>();
 
   constructor(
@@ -55,11 +54,10 @@ export class SwarmSession {
       onChange: () => options.stats.setPeers(this.pool.size),
     });
     this.signaling.on('signal', ({ from, data }) => this.pool.handleSignal(from, data));
-    this.joined = this.signaling.connect();
-    this.joined.then(
-      (peerId) => debug('joined swarm', manifest.version.slice(0, 8), 'as', peerId),
-      (err) => debug('signaling unavailable', err),
+    this.signaling.on('welcome', (peerId) =>
+      debug('joined swarm', manifest.version.slice(0, 8), 'as', peerId),
     );
+    this.signaling.connect().catch((err) => debug('signaling unavailable', err));
   }
 
   /** Serves one worker request over its reply port. */
@@ -73,8 +71,14 @@ export class SwarmSession {
       reply('agent-unavailable');
       return;
     }
+    // Down and waiting out its backoff: go to the origin now rather than force a reconnect.
+    if (this.signaling.state === 'closed') {
+      reply('signaling-unavailable');
+      return;
+    }
     try {
-      await withTimeout(this.joined, AGENT_LIMITS.signalingJoinTimeoutMs);
+      // Joined, or joining again after a drop: a failed first attempt must not end P2P here.
+      await withTimeout(this.signaling.connect(), AGENT_LIMITS.signalingJoinTimeoutMs);
     } catch {
       reply('signaling-unavailable');
       return;
@@ -108,6 +112,22 @@ export class SwarmSession {
   stored(asset: number): void {
     if (asset >= this.have.length || this.have.has(asset)) return;
     this.have.set(asset);
+    this.announceHave();
+  }
+
+  /** Adds whatever the store holds that this session did not hear about. */
+  refreshHave(held: Set<string>): void {
+    let added = false;
+    this.manifest.manifest.assets.forEach((asset, index) => {
+      if (held.has(asset.sha256) && !this.have.has(index)) {
+        this.have.set(index);
+        added = true;
+      }
+    });
+    if (added) this.announceHave();
+  }
+
+  private announceHave(): void {
     this.signaling.setHave(this.have);
     this.pool.broadcastHave(this.have);
   }

@@ -219,6 +219,52 @@ describe('createUploader', () => {
     expect(reading).toBe(total);
   });
 
+  it('gives each peer a share of the slots and of the queue', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const blob = new Blob([BYTES]);
+    let reading = 0;
+    const { upload, big } = await setup({
+      store: {
+        getBlob: async () => {
+          reading++;
+          await held;
+          return blob;
+        },
+      },
+    });
+    const greedy = new FakePeer();
+    const own = AGENT_LIMITS.maxConcurrentUploadsPerPeer + AGENT_LIMITS.maxQueuedUploadsPerPeer;
+    for (let id = 0; id < own; id++) {
+      upload(greedy.asPeer, request(id, big, 0, 1), new AbortController().signal);
+    }
+    await Promise.resolve();
+    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer);
+    expect(greedy.ends).toEqual([]);
+    // Past its share of the queue the greedy peer hears busy; another peer still gets a slot.
+    upload(greedy.asPeer, request(own, big, 0, 1), new AbortController().signal);
+    expect(greedy.ends).toEqual([{ id: own, reply: 'busy' }]);
+    const polite = new FakePeer();
+    upload(polite.asPeer, request(1000, big, 0, 1), new AbortController().signal);
+    await Promise.resolve();
+    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer + 1);
+    release();
+    await polite.ended;
+    expect(polite.ends).toEqual([{ id: 1000, reply: undefined }]);
+  });
+
+  it('stops at the upload budget in the middle of a request', async () => {
+    const stats = { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes - CHUNK_SIZE };
+    const { upload, big } = await setup({ stats });
+    const peer = new FakePeer();
+    upload(peer.asPeer, request(5, big, 0, 3), new AbortController().signal);
+    await peer.ended;
+    expect(peer.chunks.map((c) => c.index)).toEqual([0]);
+    expect(peer.ends).toEqual([{ id: 5, reply: { type: 'error', id: 5, code: 'budget' } }]);
+  });
+
   it('drops a queued upload that was cancelled before its turn', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => {

@@ -7,6 +7,9 @@ import {
 } from '../protocol/index.js';
 import { debug } from './log.js';
 
+/** A worker that asked for an agent within this of the last hello is answered by that hello. */
+const NEED_AGENT_DEBOUNCE_MS = 300;
+
 export interface WorkerLinkHandlers {
   onMessage(message: WorkerToAgentMessage, port: MessagePort | undefined): void;
 }
@@ -17,7 +20,12 @@ export interface WorkerLinkHandlers {
  * this tab leaves (then it says goodbye so requests fall back at once).
  */
 export class WorkerLink {
-  private port: MessagePort | undefined;
+  /**
+   * Every port handed to a worker stays open: the worker may already have posted requests to
+   * an older one when a newer hello reaches it. They are few (one per hello) and end with the tab.
+   */
+  private readonly ports: MessagePort[] = [];
+  private lastHello = 0;
   private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
 
   constructor(
@@ -31,7 +39,9 @@ export class WorkerLink {
     navigator.serviceWorker.addEventListener('controllerchange', () => this.hello());
     this.broadcast.onmessage = (event) => {
       try {
-        if (parseBroadcast(event.data).type === 'pc:need-agent') this.hello();
+        const wanted = parseBroadcast(event.data).type === 'pc:need-agent';
+        // Fetches that start together each find no agent; one hello answers them all.
+        if (wanted && Date.now() - this.lastHello > NEED_AGENT_DEBOUNCE_MS) this.hello();
       } catch {
         // Not ours.
       }
@@ -40,12 +50,12 @@ export class WorkerLink {
   }
 
   private hello(): void {
+    this.lastHello = Date.now();
     void navigator.serviceWorker.ready.then((registration) => {
       const worker = registration.active;
       if (!worker) return;
-      this.port?.close();
       const channel = new MessageChannel();
-      this.port = channel.port1;
+      if (this.enabled) this.ports.push(channel.port1);
       channel.port1.onmessage = (event) => {
         try {
           this.handlers.onMessage(parseWorkerToAgent(event.data), event.ports[0]);
@@ -61,6 +71,6 @@ export class WorkerLink {
 
   private bye(): void {
     const bye: AgentToWorkerMessage = { type: 'pc:agent-bye' };
-    this.port?.postMessage(bye);
+    for (const port of this.ports) port.postMessage(bye);
   }
 }

@@ -56,6 +56,10 @@ export class AgentSession {
   cancel(): void {
     if (this.ended) return;
     this.ended = true;
+    // A reader waiting on next() must not sit out its deadline on a cancelled session.
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.({ error: new PeerConnectError('cancelled') });
     try {
       this.port.postMessage({ type: 'pc:cancel' });
     } catch {
@@ -87,8 +91,11 @@ export class AgentBridge {
   private port: MessagePort | undefined;
   private enabled = true;
   private missingUntil = 0;
-  private readonly sessions = new Set<AgentSession>();
+  /** Open sessions and the agent port each was opened over. */
+  private readonly sessions = new Map<AgentSession, MessagePort>();
   private waiters: Array<() => void> = [];
+  /** One wait (and one broadcast) shared by every fetch that finds no agent. */
+  private waiting: Promise<void> | undefined;
   private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
   private nextId = 1;
 
@@ -103,17 +110,19 @@ export class AgentBridge {
       return false;
     }
     if (message.type === 'pc:agent-bye') {
-      this.dropAgent();
+      if (this.port) this.dropAgent(this.port);
       return true;
     }
+    // A new link (this leader again, or a new one) replaces the port. Sessions opened over the
+    // old one keep their own reply ports: they finish, or their agent says goodbye.
     const port = ports[0];
-    this.dropAgent();
+    this.port = undefined;
     this.enabled = message.enabled;
     this.missingUntil = 0;
     if (message.enabled && port) {
       this.port = port;
       port.onmessage = (event) => {
-        if (parseByeSafely(event.data)) this.dropAgent();
+        if (parseByeSafely(event.data)) this.dropAgent(port);
       };
       const current = this.manifest();
       if (current) this.post({ type: 'pc:manifest', manifest: current.manifest });
@@ -139,7 +148,7 @@ export class AgentBridge {
     if (!port) throw new PeerConnectError('agent-unavailable');
     const channel = new MessageChannel();
     const session = new AgentSession(channel.port1);
-    this.sessions.add(session);
+    this.sessions.set(session, port);
     const message: WorkerToAgentMessage = {
       type: 'pc:fetch',
       id: this.nextId++,
@@ -156,23 +165,39 @@ export class AgentBridge {
   }
 
   private post(message: WorkerToAgentMessage): void {
+    const port = this.port;
     try {
-      this.port?.postMessage(message);
+      port?.postMessage(message);
     } catch {
-      this.dropAgent();
+      if (port) this.dropAgent(port);
     }
   }
 
-  private dropAgent(): void {
-    if (this.port) this.port.onmessage = null;
-    this.port = undefined;
-    for (const session of this.sessions) session.fail('agent-unavailable');
-    this.sessions.clear();
+  /** The agent behind `port` is gone: its sessions fall back to the origin now. */
+  private dropAgent(port: MessagePort): void {
+    port.onmessage = null;
+    if (this.port === port) this.port = undefined;
+    for (const [session, via] of this.sessions) {
+      if (via !== port) continue;
+      session.fail('agent-unavailable');
+      this.sessions.delete(session);
+    }
   }
 
-  private async waitForAgent(): Promise<void> {
-    if (this.port || !this.enabled || Date.now() < this.missingUntil) return;
-    const arrived = new Promise<void>((resolve) => this.waiters.push(resolve));
+  private waitForAgent(): Promise<void> {
+    if (this.port || !this.enabled || Date.now() < this.missingUntil) return Promise.resolve();
+    this.waiting ??= this.broadcastAndWait().finally(() => {
+      this.waiting = undefined;
+    });
+    return this.waiting;
+  }
+
+  private async broadcastAndWait(): Promise<void> {
+    let wake!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.waiters.push(wake);
     this.broadcast.postMessage({ type: 'pc:need-agent' });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<void>((resolve) => {
@@ -180,6 +205,7 @@ export class AgentBridge {
     });
     await Promise.race([arrived, timedOut]);
     clearTimeout(timer);
+    this.waiters = this.waiters.filter((waiter) => waiter !== wake);
     if (!this.port && this.enabled)
       this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
   }

@@ -1,8 +1,14 @@
-import { CHUNK_SIZE, chunkCount, type ManifestAsset, verifyChunk } from '../protocol/index.js';
+import {
+  CHUNK_SIZE,
+  chunkCount,
+  type ManifestAsset,
+  PeerConnectError,
+  verifyChunk,
+} from '../protocol/index.js';
 import type { AgentBridge, AgentSession, ChunkResult } from './agent-bridge.js';
 import type { AssetStore } from './asset-store.js';
-import { DEADLINES } from './deadlines.js';
-import { fetchFromOffset } from './origin-fetch.js';
+import { DEADLINES, MAX_PEER_ASSET_BYTES } from './deadlines.js';
+import { OriginResume } from './origin-resume.js';
 import { ServedTally } from './served-reporter.js';
 import { assetHeaders, storedResponse } from './stored-response.js';
 
@@ -38,7 +44,7 @@ export async function respondWithAsset(req: AssetRequest, deps: AssetDeps): Prom
     return storedResponse(req.asset, stored.data, range);
   }
   // Partial requests (media elements) are the origin's; large media has its own path.
-  if (range) return countedOriginResponse(req);
+  if (range || req.asset.size > MAX_PEER_ASSET_BYTES) return countedOriginResponse(req);
   return fromPeersOrOrigin(req, deps, store);
 }
 
@@ -76,11 +82,11 @@ async function fromPeersOrOrigin(
 
   const { asset } = req;
   const total = chunkCount(asset.size);
-  const parts: Uint8Array[] = [new Uint8Array(first[1])];
+  const parts: Uint8Array[] = [];
   let session: AgentSession | undefined = first[0];
-  let nextIndex = 1;
-  let origin: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  tally.peer += first[1].byteLength;
+  let nextIndex = 0;
+  let origin: OriginResume | undefined;
+  let cancelled = false;
   let settle!: () => void;
   req.waitUntil(new Promise<void>((resolve) => (settle = resolve)));
 
@@ -88,58 +94,54 @@ async function fromPeersOrOrigin(
     if (session) deps.bridge.release(session);
     session = undefined;
   };
-  const complete = () => {
+  const deliver = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    parts.push(bytes);
+    nextIndex++;
+    controller.enqueue(bytes);
+    if (nextIndex < total) return;
     stopPeers();
     tally.report();
+    controller.close();
     req.waitUntil(storeAndAnnounce(req, deps, store, parts).finally(settle));
   };
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(parts[0]!);
-      if (total === 1) {
-        complete();
-        controller.close();
-      }
+      tally.peer += first[1].byteLength;
+      deliver(controller, new Uint8Array(first[1]));
     },
     async pull(controller) {
       try {
         if (session) {
           const result = await session.next(DEADLINES.stallMs);
+          if (cancelled) return;
           if (await isChunk(asset, nextIndex, result)) {
             const bytes = new Uint8Array((result as { data: ArrayBuffer }).data);
-            parts.push(bytes);
             tally.peer += bytes.byteLength;
-            nextIndex++;
-            controller.enqueue(bytes);
-            if (nextIndex === total) {
-              complete();
-              controller.close();
-            }
+            deliver(controller, bytes);
             return;
           }
           stopPeers();
         }
-        origin ??= (await fetchFromOffset(req.url.href, nextIndex * CHUNK_SIZE)).getReader();
-        const { done, value } = await origin.read();
-        if (done) {
-          complete();
-          controller.close();
-          return;
-        }
-        parts.push(value);
-        tally.origin += value.byteLength;
-        controller.enqueue(value);
+        origin ??= new OriginResume(req.url.href, asset, nextIndex);
+        const bytes = await origin.read();
+        if (cancelled) return;
+        if (!bytes) throw new PeerConnectError('origin-error', 'asset ended early');
+        tally.origin += bytes.byteLength;
+        deliver(controller, bytes);
       } catch (err) {
+        if (cancelled) return;
         stopPeers();
+        origin?.cancel();
         tally.report();
         settle();
         controller.error(err);
       }
     },
     cancel() {
+      cancelled = true;
       stopPeers();
-      void origin?.cancel();
+      origin?.cancel();
       tally.report();
       settle();
     },

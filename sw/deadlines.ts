@@ -14,3 +14,9 @@ export const DEADLINES = {
   /** The manifest is revalidated on navigations at most this often. */
   manifestRevalidateMs: 30_000,
 } as const;
+
+/**
+ * Assets larger than this are not fetched through peers: the worker buffers an asset until it
+ * is verified and stored, and large media has its own path (ranges). They go to the origin.
+ */
+export const MAX_PEER_ASSET_BYTES = 64 * 1024 * 1024;

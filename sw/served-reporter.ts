@@ -7,6 +7,7 @@ export class ServedTally {
   peer = 0;
   origin = 0;
   cache = 0;
+  private reported = false;
 
   constructor(
     private readonly path: string,
@@ -18,7 +19,10 @@ export class ServedTally {
     return this.peer > this.origin ? 'peer' : 'origin';
   }
 
+  /** Sends the report once; later calls (a cancel racing the end) do nothing. */
   report(): void {
+    if (this.reported) return;
+    this.reported = true;
     const message: ServedReport = {
       type: 'pc:served',
       path: this.path,
