@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
+import type { PeerConnectStats } from '../page/stats.js';
 import { PATHS } from '../protocol/index.js';
 import { metricValue, type ServerProcess } from './server-process.js';
 
@@ -108,14 +109,6 @@ export async function waitForServed(page: Page, paths: string[]): Promise<Map<st
     if (Date.now() > deadline) throw new Error(`no served report for: ${missing.join(', ')}`);
     await page.waitForTimeout(POLL_MS);
   }
-}
-
-export interface PeerConnectStats {
-  bytesFromPeers: number;
-  bytesFromOrigin: number;
-  bytesFromCache: number;
-  bytesUploaded: number;
-  peers: number;
 }
 
 export function stats(page: Page): Promise<PeerConnectStats> {

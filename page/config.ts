@@ -1,4 +1,4 @@
-import { MIB } from '../protocol/index.js';
+import { KIB, MIB } from '../protocol/index.js';
 
 /** Every deadline, size and limit of the peer agent, in one place. */
 export const AGENT_LIMITS = {
@@ -8,9 +8,14 @@ export const AGENT_LIMITS = {
   peerStallMs: 1500,
   /** Join the swarm within this or give up on peers for pending requests. */
   signalingJoinTimeoutMs: 2000,
-  /** Data channel send queue: pause above the high mark, resume below the low (Chromium throws near 16 MiB). */
-  sendHighWaterMark: 4 * MIB,
-  sendLowWaterMark: 1 * MIB,
+  /**
+   * Data channel send queue: pause above the high mark, resume below the low (Chromium throws
+   * near 16 MiB). 4 MiB let a page's worth of assets burst into SCTP at once, and on a busy
+   * 2-core machine one visitor in three then waited out a ~1.5 s retransmission stall; 1 MiB
+   * removed those (npm run bench, first visit with 1 peer).
+   */
+  sendHighWaterMark: 1 * MIB,
+  sendLowWaterMark: 256 * KIB,
   /** Chunks asked for in one request (16 × 64 KiB = 1 MiB) and requests in flight per peer. */
   chunksPerRequest: 16,
   requestsInFlightPerPeer: 2,

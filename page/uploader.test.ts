@@ -60,6 +60,27 @@ async function setup(
   return { upload, index, big, small, stats, reads };
 }
 
+/** A store whose reads wait until `release()`: uploads pile up behind them. */
+function heldStore(): { store: BlobSource; release: () => void; readonly reads: number } {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const blob = new Blob([BYTES]);
+  const state = {
+    reads: 0,
+    release: () => release(),
+    store: {
+      getBlob: async () => {
+        state.reads++;
+        await held;
+        return blob;
+      },
+    },
+  };
+  return state;
+}
+
 /** Stands in for Peer with what an upload handler uses: sendChunk, endUpload and closed. */
 class FakePeer {
   closed = false;
@@ -186,21 +207,10 @@ describe('createUploader', () => {
   });
 
   it('queues past maxConcurrentUploads, answers busy past the queue, and serves the queue in order', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const blob = new Blob([BYTES]);
-    let reading = 0;
-    const { upload, big } = await setup({
-      store: {
-        getBlob: async () => {
-          reading++;
-          await held;
-          return blob;
-        },
-      },
-    });
+    const held = heldStore();
+    const { upload, big } = await setup({ store: held.store });
+    const reading = () => held.reads;
+    const release = held.release;
     const total = AGENT_LIMITS.maxConcurrentUploads + AGENT_LIMITS.maxQueuedUploads;
     const peers = Array.from({ length: total }, () => new FakePeer());
     for (const [i, peer] of peers.entries()) {
@@ -208,7 +218,7 @@ describe('createUploader', () => {
     }
     for (const peer of peers) expect(peer.ends).toEqual([]);
     await Promise.resolve();
-    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploads);
+    expect(reading()).toBe(AGENT_LIMITS.maxConcurrentUploads);
     const refused = new FakePeer();
     upload(refused.asPeer, request(total, big, 0, 1), new AbortController().signal);
     expect(refused.ends).toEqual([{ id: total, reply: 'busy' }]);
@@ -216,32 +226,21 @@ describe('createUploader', () => {
     await Promise.all(peers.map((p) => p.ended));
     for (const [i, peer] of peers.entries())
       expect(peer.ends).toEqual([{ id: i, reply: undefined }]);
-    expect(reading).toBe(total);
+    expect(reading()).toBe(total);
   });
 
   it('gives each peer a share of the slots and of the queue', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const blob = new Blob([BYTES]);
-    let reading = 0;
-    const { upload, big } = await setup({
-      store: {
-        getBlob: async () => {
-          reading++;
-          await held;
-          return blob;
-        },
-      },
-    });
+    const held = heldStore();
+    const { upload, big } = await setup({ store: held.store });
+    const reading = () => held.reads;
+    const release = held.release;
     const greedy = new FakePeer();
     const own = AGENT_LIMITS.maxConcurrentUploadsPerPeer + AGENT_LIMITS.maxQueuedUploadsPerPeer;
     for (let id = 0; id < own; id++) {
       upload(greedy.asPeer, request(id, big, 0, 1), new AbortController().signal);
     }
     await Promise.resolve();
-    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer);
+    expect(reading()).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer);
     expect(greedy.ends).toEqual([]);
     // Past its share of the queue the greedy peer hears busy; another peer still gets a slot.
     upload(greedy.asPeer, request(own, big, 0, 1), new AbortController().signal);
@@ -249,7 +248,7 @@ describe('createUploader', () => {
     const polite = new FakePeer();
     upload(polite.asPeer, request(1000, big, 0, 1), new AbortController().signal);
     await Promise.resolve();
-    expect(reading).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer + 1);
+    expect(reading()).toBe(AGENT_LIMITS.maxConcurrentUploadsPerPeer + 1);
     release();
     await polite.ended;
     expect(polite.ends).toEqual([{ id: 1000, reply: undefined }]);
@@ -266,21 +265,10 @@ describe('createUploader', () => {
   });
 
   it('drops a queued upload that was cancelled before its turn', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const blob = new Blob([BYTES]);
-    let reads = 0;
-    const { upload, big } = await setup({
-      store: {
-        getBlob: async () => {
-          reads++;
-          await held;
-          return blob;
-        },
-      },
-    });
+    const held = heldStore();
+    const { upload, big } = await setup({ store: held.store });
+    const reads = () => held.reads;
+    const release = held.release;
     const busy = Array.from({ length: AGENT_LIMITS.maxConcurrentUploads }, () => new FakePeer());
     for (const [i, peer] of busy.entries()) {
       upload(peer.asPeer, request(i, big, 0, 1), new AbortController().signal);
@@ -294,7 +282,7 @@ describe('createUploader', () => {
     await waiting.ended;
     expect(waiting.ends).toEqual([{ id: 99, reply: undefined }]);
     expect(waiting.chunks).toEqual([]);
-    expect(reads).toBe(AGENT_LIMITS.maxConcurrentUploads);
+    expect(reads()).toBe(AGENT_LIMITS.maxConcurrentUploads);
   });
 
   it('answers budget past the session upload budget or when uploads are off', async () => {

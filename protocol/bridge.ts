@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { ERROR_MESSAGES, type ErrorCode, PeerConnectError } from './errors.js';
+import { ERROR_MESSAGES, type ErrorCode } from './errors.js';
 import { SHA256_HEX } from './hash.js';
+import { parseWith } from './validate.js';
 
 /**
  * Messages between the service worker and the page's peer agent (the leader tab), and the
@@ -67,17 +68,7 @@ const BroadcastSchema = v.variant('type', [
 export type BroadcastMessage = v.InferOutput<typeof BroadcastSchema>;
 
 function parser<T>(schema: v.GenericSchema<unknown, T>) {
-  return (input: unknown): T => {
-    const result = v.safeParse(schema, input);
-    if (!result.success) {
-      const issue = result.issues[0];
-      throw new PeerConnectError(
-        'bad-bridge-message',
-        `${(issue && v.getDotPath(issue)) ?? 'message'}: ${issue?.message}`,
-      );
-    }
-    return result.output;
-  };
+  return (input: unknown): T => parseWith(schema, input, 'bad-bridge-message');
 }
 
 export const parseAgentToWorker = parser(v.variant('type', [AgentHello, AgentBye]));

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { CHUNK_SIZE, MANIFEST_FORMAT } from './constants.js';
 import { PeerConnectError } from './errors.js';
 import { SHA256_HEX, sha256Hex } from './hash.js';
+import { parseWith } from './validate.js';
 
 /**
  * The manifest is the only thing peers trust: the origin publishes, for each static asset, its
@@ -73,13 +74,7 @@ export function chunkLength(size: number, index: number, chunkSize: number = CHU
  * It does not recompute `version`; use `verifyManifestVersion` for that.
  */
 export function parseManifest(input: unknown): Manifest {
-  const result = v.safeParse(ManifestSchema, input);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const where = issue ? v.getDotPath(issue) : null;
-    throw new PeerConnectError('bad-manifest', `${where ?? 'manifest'}: ${issue?.message}`);
-  }
-  const manifest = result.output as Manifest;
+  const manifest = parseWith(ManifestSchema, input, 'bad-manifest') as Manifest;
   const seen = new Set<string>();
   for (const asset of manifest.assets) {
     if (seen.has(asset.path)) {

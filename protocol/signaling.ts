@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { PeerConnectError } from './errors.js';
 import { SHA256_HEX } from './hash.js';
+import { parseWith } from './validate.js';
 
 /**
  * Signaling: JSON text frames over the WebSocket at PATHS.signal. A peer joins the swarm of
@@ -98,26 +99,14 @@ function parseJsonFrame(text: string): unknown {
   }
 }
 
-function validate<T>(schema: v.GenericSchema<unknown, T>, value: unknown): T {
-  const result = v.safeParse(schema, value);
-  if (!result.success) {
-    const issue = result.issues[0];
-    throw new PeerConnectError(
-      'bad-signal-message',
-      `${(issue && v.getDotPath(issue)) ?? 'message'}: ${issue?.message}`,
-    );
-  }
-  return result.output;
-}
-
 /** Parses a frame from a client (on the server). Throws PeerConnectError('bad-signal-message'). */
 export function parseClientMessage(text: string): ClientMessage {
-  return validate(ClientMessageSchema, parseJsonFrame(text));
+  return parseWith(ClientMessageSchema, parseJsonFrame(text), 'bad-signal-message');
 }
 
 /** Parses a frame from the server (in the agent). Throws PeerConnectError('bad-signal-message'). */
 export function parseServerMessage(text: string): ServerMessage {
-  return validate(ServerMessageSchema, parseJsonFrame(text));
+  return parseWith(ServerMessageSchema, parseJsonFrame(text), 'bad-signal-message');
 }
 
 export function encodeSignalMessage(message: ClientMessage | ServerMessage): string {
