@@ -10,12 +10,12 @@ export const AGENT_LIMITS = {
   signalingJoinTimeoutMs: 2000,
   /**
    * Data channel send queue: pause above the high mark, resume below the low (Chromium throws
-   * near 16 MiB). 4 MiB let a page's worth of assets burst into SCTP at once, and on a busy
-   * 2-core machine one visitor in three then waited out a ~1.5 s retransmission stall; 1 MiB
-   * removed those (npm run bench, first visit with 1 peer).
+   * near 16 MiB). With 4 MiB a page's worth of assets burst into SCTP at once, and on a busy
+   * 2-core machine one visitor in three waited out a retransmission stall of ~1.5 s; 512 KiB
+   * removed most of those and still carries a 16 MiB asset at 15–21 MB/s (npm run bench).
    */
-  sendHighWaterMark: 1 * MIB,
-  sendLowWaterMark: 256 * KIB,
+  sendHighWaterMark: 512 * KIB,
+  sendLowWaterMark: 128 * KIB,
   /** Chunks asked for in one request (16 × 64 KiB = 1 MiB) and requests in flight per peer. */
   chunksPerRequest: 16,
   requestsInFlightPerPeer: 2,
