@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { SITE_PAGE_SELECTOR } from '../e2e/browser.js';
 
 /** Deadline for one page to finish loading in a benchmark (origin fallbacks included). */
@@ -23,6 +23,31 @@ export async function waitForPageComplete(
     { timeout: PAGE_LOAD_TIMEOUT_MS, polling: 10 },
   );
   return Date.now() - startedAt;
+}
+
+/**
+ * Records, in every document of the context, when its first image finished loading (epoch ms,
+ * so the harness can subtract its own start time).
+ */
+export async function recordFirstImage(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    document.addEventListener(
+      'load',
+      (event) => {
+        const w = window as unknown as { firstImageAt?: number };
+        if (event.target instanceof HTMLImageElement && w.firstImageAt === undefined) {
+          w.firstImageAt = performance.timeOrigin + performance.now();
+        }
+      },
+      true,
+    );
+  });
+}
+
+export function firstImageAt(page: Page): Promise<number> {
+  return page.evaluate(
+    () => (window as unknown as { firstImageAt?: number }).firstImageAt ?? Number.NaN,
+  );
 }
 
 /** Fetches `path` in the page through its service worker; returns bytes, ms and sha-256. */
