@@ -23,6 +23,7 @@ export class ManifestSource {
   private current: ManifestIndex | undefined;
   private etag: string | null = null;
   private loading: Promise<ManifestIndex | undefined> | undefined;
+  private refreshing: Promise<ManifestIndex | undefined> | undefined;
   private lastCheck = 0;
   private readonly listeners = new Set<(index: ManifestIndex) => void>();
 
@@ -52,7 +53,15 @@ export class ManifestSource {
     void this.refresh();
   }
 
-  async refresh(): Promise<ManifestIndex | undefined> {
+  /** Fetches (ETag-revalidates) the manifest; concurrent callers share one request. */
+  refresh(): Promise<ManifestIndex | undefined> {
+    this.refreshing ??= this.fetchManifest().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async fetchManifest(): Promise<ManifestIndex | undefined> {
     this.lastCheck = Date.now();
     try {
       const headers: HeadersInit = this.etag ? { 'If-None-Match': this.etag } : {};

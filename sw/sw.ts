@@ -31,9 +31,10 @@ registerRoute(assetRoute(manifests, { store, bridge }));
 // Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
 setCatchHandler(({ request }) => fetch(request));
 
-self.addEventListener('install', (event) => {
+self.addEventListener('install', () => {
   void self.skipWaiting();
-  event.waitUntil(manifests.refresh());
+  // Not waited for: a first visit's reload then overlaps this fetch instead of following it.
+  void manifests.refresh();
 });
 
 self.addEventListener('activate', (event) => {
