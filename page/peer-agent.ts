@@ -74,8 +74,9 @@ export async function startLeaderAgent(options: {
   };
 
   // Closing the connections tells peers at once; a vanished tab costs them a stall deadline.
-  addEventListener('pagehide', () => {
-    void session.then((current) => current?.close());
+  window.addEventListener('pagehide', (event: PageTransitionEvent) => {
+    // A page kept in the back/forward cache comes back with its agent; only a real unload ends it.
+    if (!event.persisted) void session.then((current) => current?.close());
   });
   if (optOut) debug('peer-to-peer off:', optOut);
   await new WorkerLink(!optOut && store !== undefined, { onMessage }).start();

@@ -410,7 +410,21 @@ describe('Peer against a scripted remote', () => {
     raw.sendWire({ type: 'cancel', id: 7 });
     await settle();
     expect(signals[0]!.aborted).toBe(true);
+    // In flight until the uploader stops and ends it.
+    expect(peer.uploadsInFlight).toBe(1);
+    peer.endUpload(7);
     expect(peer.uploadsInFlight).toBe(0);
+  });
+
+  it('destroys the connection when a cancelled id is reused before its upload ended', async () => {
+    const [a, raw] = connectionPair();
+    makePeer(a);
+    raw.sendWire(helloFrom());
+    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    raw.sendWire({ type: 'cancel', id: 7 });
+    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    await settle();
+    expect(a.closedWith?.code).toBe('bad-wire-message');
   });
 
   it('destroys the connection when a request id is reused while in flight', async () => {

@@ -179,8 +179,9 @@ export class Peer {
         return;
       }
       case 'cancel':
+        // The uploader ends the upload (endUpload) once it stops; reusing the id before then
+        // is a protocol error.
         this.uploads.get(message.id)?.abort();
-        this.uploads.delete(message.id);
         return;
       case 'chunk': {
         const entry = this.outgoing.get(message.id);

@@ -9,6 +9,8 @@ import { debug } from './log.js';
 
 /** A worker that asked for an agent within this of the last hello is answered by that hello. */
 const NEED_AGENT_DEBOUNCE_MS = 300;
+/** Links kept open after newer ones (each worker restart makes one). */
+const PORTS_KEPT = 4;
 
 export interface WorkerLinkHandlers {
   onMessage(message: WorkerToAgentMessage, port: MessagePort | undefined): void;
@@ -21,11 +23,13 @@ export interface WorkerLinkHandlers {
  */
 export class WorkerLink {
   /**
-   * Every port handed to a worker stays open: the worker may already have posted requests to
-   * an older one when a newer hello reaches it. They are few (one per hello) and end with the tab.
+   * The last few ports handed to a worker stay open: the worker may already have posted
+   * requests to an older one when a newer hello reaches it.
    */
   private readonly ports: MessagePort[] = [];
   private lastHello = 0;
+  /** Said goodbye (the tab is going away): no new link may follow it. */
+  private left = false;
   private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
 
   constructor(
@@ -46,16 +50,24 @@ export class WorkerLink {
         // Not ours.
       }
     };
-    addEventListener('pagehide', () => this.bye());
+    window.addEventListener('pagehide', (event: PageTransitionEvent) => {
+      if (!event.persisted) this.bye();
+    });
   }
 
   private hello(): void {
+    if (this.left) return;
     this.lastHello = Date.now();
     void navigator.serviceWorker.ready.then((registration) => {
       const worker = registration.active;
       if (!worker) return;
       const channel = new MessageChannel();
-      if (this.enabled) this.ports.push(channel.port1);
+      if (this.enabled) {
+        this.ports.push(channel.port1);
+        for (const old of this.ports.splice(0, Math.max(0, this.ports.length - PORTS_KEPT))) {
+          old.close();
+        }
+      }
       channel.port1.onmessage = (event) => {
         try {
           this.handlers.onMessage(parseWorkerToAgent(event.data), event.ports[0]);
@@ -70,6 +82,7 @@ export class WorkerLink {
   }
 
   private bye(): void {
+    this.left = true;
     const bye: AgentToWorkerMessage = { type: 'pc:agent-bye' };
     for (const port of this.ports) port.postMessage(bye);
   }

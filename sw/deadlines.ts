@@ -13,6 +13,8 @@ export const DEADLINES = {
   stallMs: 2000,
   /** The manifest is revalidated on navigations at most this often. */
   manifestRevalidateMs: 30_000,
+  /** The manifest request, body included: a stalled one must not hold routed requests. */
+  manifestFetchMs: 3000,
 } as const;
 
 /**

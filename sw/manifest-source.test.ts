@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManifest, type Manifest } from '../protocol/index.js';
+import { DEADLINES } from './deadlines.js';
 import { type ManifestPersistence, ManifestSource } from './manifest-source.js';
 
 async function manifestOf(path: string): Promise<Manifest> {
@@ -88,5 +89,22 @@ describe('ManifestSource', () => {
     const source = new ManifestSource(async () => store, fetchImpl);
     expect((await source.get())?.indexOf('/saved.txt')).toBe(0);
     expect(calls).toHaveLength(0);
+  });
+
+  it('gives up on a manifest request that stalls, so routed requests are not held', async () => {
+    let calls = 0;
+    const stalling = ((_input: RequestInfo | URL, init?: RequestInit) => {
+      calls++;
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    }) as typeof fetch;
+    const source = new ManifestSource(async () => memory(), stalling);
+    const started = Date.now();
+    expect(await source.get()).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(DEADLINES.manifestFetchMs + 1000);
+    // The stalled request does not pin later revalidations.
+    await source.refresh();
+    expect(calls).toBe(2);
   });
 });

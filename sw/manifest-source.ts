@@ -65,7 +65,11 @@ export class ManifestSource {
     this.lastCheck = Date.now();
     try {
       const headers: HeadersInit = this.etag ? { 'If-None-Match': this.etag } : {};
-      const response = await this.fetchImpl(PATHS.manifest, { cache: 'no-cache', headers });
+      const response = await this.fetchImpl(PATHS.manifest, {
+        cache: 'no-cache',
+        headers,
+        signal: AbortSignal.timeout(DEADLINES.manifestFetchMs),
+      });
       if (response.status === 304 || !response.ok) return this.current;
       const manifest = await parseAndVerifyManifest(await response.json());
       this.etag = response.headers.get('ETag');
