@@ -215,13 +215,14 @@ for face in DejaVuSerif DejaVuSerif-Italic DejaVuSans-Bold; do
 done
 
 # --- Video: a 15 s fractal "time-lapse" with a title, VP9 in WebM ----------------------------
+# 1000 kb/s keeps the file under 2 MiB (the repository keeps no file larger).
 
 VIDEO=videos/northbound-timelapse.webm
 ffmpeg -hide_banner -loglevel error -y \
   -f lavfi -i 'mandelbrot=size=640x360:rate=24:start_scale=3:end_scale=0.02:inner=period' \
   -t 15 \
   -vf "drawtext=fontfile=$TITLE_FONT:text='Northbound':fontsize=48:fontcolor=white:x=(w-tw)/2:y=h*0.38:alpha='if(lt(t,3),1,max(0,1-(t-3)))',drawtext=fontfile=$LABEL_FONT:text='Ålesund to Lillehammer in fifteen seconds':fontsize=20:fontcolor=white:x=(w-tw)/2:y=h*0.55:alpha='if(lt(t,3),1,max(0,1-(t-3)))',format=yuv420p" \
-  -c:v libvpx-vp9 -b:v 1600k -deadline good -cpu-used 2 -row-mt 0 -threads 1 -g 48 \
+  -c:v libvpx-vp9 -b:v 1000k -deadline good -cpu-used 2 -row-mt 0 -threads 1 -g 48 \
   -an -bitexact -map_metadata -1 "$VIDEO"
 
 # The poster is the first frame, so the page shows the title before the video loads.
