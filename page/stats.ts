@@ -1,5 +1,4 @@
 import {
-  type AssetSource,
   BROADCAST_CHANNEL_NAME,
   type BroadcastMessage,
   parseBroadcast,
@@ -31,8 +30,6 @@ export class AgentStats {
     bytesUploaded: 0,
     peers: 0,
   };
-  /** Bytes received from peers by the leader for any tab (not part of this page's stats). */
-  downloadedForAllTabs = 0;
   private isLeader = false;
   private readonly channel = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
 
@@ -87,10 +84,6 @@ export class AgentStats {
     this.publish();
   }
 
-  addDownloaded(bytes: number): void {
-    this.downloadedForAllTabs += bytes;
-  }
-
   snapshot(): PeerConnectStats {
     return { ...this.totals };
   }
@@ -111,5 +104,3 @@ export class AgentStats {
     this.channel.postMessage(message);
   }
 }
-
-export type { AssetSource };

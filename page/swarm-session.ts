@@ -28,7 +28,7 @@ export class SwarmSession {
   constructor(
     readonly manifest: ManifestIndex,
     held: Set<string>,
-    private readonly options: { signalUrl: string; store: AssetStore; stats: AgentStats },
+    options: { signalUrl: string; store: AssetStore; stats: AgentStats },
   ) {
     this.have = new Bitfield(manifest.size);
     manifest.manifest.assets.forEach((asset, index) => {
@@ -101,7 +101,6 @@ export class SwarmSession {
           port.close();
         },
       },
-      onPeerBytes: (_peer, bytes) => this.options.stats.addDownloaded(bytes),
     });
     port.onmessage = () => download.cancel();
     this.downloads.add(download);
