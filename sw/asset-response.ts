@@ -172,7 +172,7 @@ async function fromOrigin(
         tally.origin += value.byteLength;
       }
       tally.report();
-      await storeAndAnnounce(req, deps, store, parts);
+      if (await matchesManifest(req.asset, parts)) await storeAndAnnounce(req, deps, store, parts);
     })().catch(() => {}),
   );
   return new Response(toPage, {
@@ -214,7 +214,19 @@ async function countedOriginResponse(req: AssetRequest): Promise<Response> {
   });
 }
 
-/** Stores the asset only if every chunk matches the manifest (an origin file may be newer). */
+/** True when the bytes are exactly the asset the manifest describes (an origin file may be newer). */
+async function matchesManifest(asset: ManifestAsset, parts: Uint8Array[]): Promise<boolean> {
+  const blob = new Blob(parts as BlobPart[]);
+  if (blob.size !== asset.size) return false;
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  for (let i = 0; i < asset.chunks.length; i++) {
+    const chunk = bytes.subarray(i * CHUNK_SIZE, Math.min(asset.size, (i + 1) * CHUNK_SIZE));
+    if (!(await verifyChunk(asset, i, chunk))) return false;
+  }
+  return true;
+}
+
+/** Stores bytes already verified against the manifest and offers them to peers. */
 async function storeAndAnnounce(
   req: AssetRequest,
   deps: AssetDeps,
@@ -223,15 +235,11 @@ async function storeAndAnnounce(
 ): Promise<void> {
   if (!store) return;
   const { asset } = req;
-  const blob = new Blob(parts as BlobPart[], { type: asset.type });
-  if (blob.size !== asset.size) return;
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  for (let i = 0; i < asset.chunks.length; i++) {
-    const chunk = bytes.subarray(i * CHUNK_SIZE, Math.min(asset.size, (i + 1) * CHUNK_SIZE));
-    if (!(await verifyChunk(asset, i, chunk))) return;
-  }
   const stored = await store
-    .put({ sha256: asset.sha256, path: asset.path, size: asset.size, type: asset.type }, blob)
+    .put(
+      { sha256: asset.sha256, path: asset.path, size: asset.size, type: asset.type },
+      new Blob(parts as BlobPart[], { type: asset.type }),
+    )
     .catch(() => false);
   if (stored) deps.bridge.notifyStored(req.index, req.manifestVersion);
 }
