@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { AGENT_LIMITS } from '../page/config.js';
+import { AGENT_LIMITS } from '../page/index.js';
 import { WIRE_LIMITS } from '../protocol/index.js';
 
 /** The agent's own message size and send-queue marks, so the two are compared like for like. */

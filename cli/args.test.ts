@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from './args.js';
-import { isCliError } from './errors.js';
+import { CliError } from './errors.js';
 
 function usageError(argv: string[]): string {
   try {
     parseCommand(argv);
   } catch (err) {
-    if (isCliError(err, 'usage')) return err.message;
+    if (CliError.is(err, 'usage')) return err.message;
     throw err;
   }
   throw new Error(`no usage error for ${argv.join(' ')}`);

@@ -4,7 +4,7 @@ import {
   DEFAULT_PORT,
   FIRST_VISIT_MODES,
   type FirstVisitMode,
-} from '../signaling/index.js';
+} from '../server/index.js';
 import { CliError } from './errors.js';
 
 const MAX_PORT = 65_535;

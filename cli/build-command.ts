@@ -1,9 +1,8 @@
+import { buildManifest, describeSkipped } from '../site/index.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './errors.js';
 import { formatBytes, formatDuration } from './format.js';
-import { buildManifest } from './manifest-builder.js';
 import { createProgressReporter } from './progress.js';
-import { describeSkipped } from './site-scan.js';
 
 /** Shown digits of the manifest version: enough to tell builds apart at a glance. */
 const VERSION_PREFIX_LENGTH = 12;

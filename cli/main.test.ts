@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { chmod } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPackageRoot } from './package-root.js';
-import { makeTempSite, type TempSite } from './test-site.js';
+import { findPackageRoot } from '../origin/index.js';
+import { makeTempSite, type TempSite } from '../testing/index.js';
 
 // The real command as a child process: signals, exit codes and what a user sees.
 

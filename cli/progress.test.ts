@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BuildProgress } from './manifest-builder.js';
+import type { BuildProgress } from '../site/index.js';
 import { createProgressReporter, progressLine } from './progress.js';
 
 const MIB = 2 ** 20;

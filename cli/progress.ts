@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import type { BuildProgress } from '../site/index.js';
 import { formatBytes } from './format.js';
-import type { BuildProgress } from './manifest-builder.js';
 
 /** On a terminal the line is redrawn in place, at most this often. */
 const TTY_INTERVAL_MS = 100;

@@ -1,11 +1,11 @@
 import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findPackageRoot } from '../origin/index.js';
 import { parseManifest } from '../protocol/index.js';
-import { manifestPathOf } from './manifest-builder.js';
-import { findPackageRoot } from './package-root.js';
+import { manifestPathOf } from '../site/index.js';
+import { makeTempSite, type TempSite } from '../testing/index.js';
 import { runCli } from './run.js';
-import { makeTempSite, type TempSite } from './test-site.js';
 import { USAGE } from './usage.js';
 
 const sites: TempSite[] = [];

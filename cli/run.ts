@@ -1,8 +1,9 @@
+import { packageVersion } from '../origin/index.js';
+import { isCodedError } from '../protocol/index.js';
 import { parseCommand } from './args.js';
 import { runBuild } from './build-command.js';
 import type { CliIo } from './cli-io.js';
-import { EXIT, isCliError } from './errors.js';
-import { packageVersion } from './package-root.js';
+import { CliError, EXIT } from './errors.js';
 import { runServe } from './serve-command.js';
 import { USAGE } from './usage.js';
 
@@ -23,13 +24,13 @@ export async function runCli(argv: readonly string[], io: CliIo = process): Prom
         return await runServe(command, io);
     }
   } catch (err) {
-    if (isCliError(err, 'usage')) {
+    if (CliError.is(err, 'usage')) {
       io.stderr.write(`peerconnect: ${err.message}\n\n${USAGE}`);
       return EXIT.usage;
     }
     // Expected failures get their message; anything else is a bug and keeps its stack.
     io.stderr.write(
-      `peerconnect: ${isCliError(err) ? err.message : ((err as Error)?.stack ?? err)}\n`,
+      `peerconnect: ${isCodedError(err) ? err.message : ((err as Error)?.stack ?? err)}\n`,
     );
     return EXIT.failure;
   }

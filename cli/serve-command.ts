@@ -1,4 +1,4 @@
-import { startServer } from '../signaling/index.js';
+import { startServer } from '../server/index.js';
 import type { Command } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './errors.js';

@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import type { PeerConnectStats } from '../page/stats.js';
+import type { PeerConnectStats } from '../page/index.js';
 import { PATHS } from '../protocol/index.js';
 import { metricValue, type ServerProcess } from './server-process.js';
 

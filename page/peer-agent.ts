@@ -4,7 +4,7 @@ import {
   parseAndVerifyManifest,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
-import { AssetStore } from '../sw/index.js';
+import { AssetStore } from '../store/index.js';
 import { debug } from './log.js';
 import type { AgentStats } from './stats.js';
 import { SwarmSession } from './swarm-session.js';

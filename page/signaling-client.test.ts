@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { Bitfield, isPeerConnectError, PATHS, type SignalData } from '../protocol/index.js';
-import { attachSignaling } from '../signaling/signal-server.js';
+import { attachSignaling } from '../signaling/index.js';
 import { BACKOFF } from './backoff.js';
 import {
   CONNECT_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import {
   PeerConnectError,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
-import type { AssetStore } from '../sw/index.js';
+import type { AssetStore } from '../store/index.js';
 import { AGENT_LIMITS } from './config.js';
 import { AssetDownload } from './download.js';
 import { debug } from './log.js';

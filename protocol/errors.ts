@@ -1,3 +1,5 @@
+import { type CodedError, defineCodedError } from './coded-error.js';
+
 /**
  * Errors crossing module boundaries carry a code; the human text lives in one map so that
  * callers branch on codes, never on message strings.
@@ -27,21 +29,10 @@ export const ERROR_MESSAGES = {
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
 
-export class PeerConnectError extends Error {
-  override readonly name = 'PeerConnectError';
-  constructor(
-    readonly code: ErrorCode,
-    readonly details?: string,
-  ) {
-    super(details ? `${ERROR_MESSAGES[code]}: ${details}` : ERROR_MESSAGES[code]);
-  }
-}
+/** Failures of the browser side and the protocols (peer, bridge, store, signaling client). */
+export const PeerConnectError = defineCodedError('PeerConnectError', ERROR_MESSAGES);
+export type PeerConnectError = CodedError<ErrorCode>;
 
 export function isPeerConnectError(err: unknown, code?: ErrorCode): err is PeerConnectError {
-  return err instanceof PeerConnectError && (code === undefined || err.code === code);
-}
-
-/** The code of any thrown value, for reports and metrics. */
-export function errorCode(err: unknown): ErrorCode | 'unknown' {
-  return err instanceof PeerConnectError ? err.code : 'unknown';
+  return PeerConnectError.is(err, code);
 }

@@ -1,5 +1,6 @@
 export * from './bitfield.js';
 export * from './bridge.js';
+export * from './coded-error.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './hash.js';

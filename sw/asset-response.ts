@@ -5,8 +5,8 @@ import {
   PeerConnectError,
   verifyChunk,
 } from '../protocol/index.js';
+import type { AssetStore } from '../store/index.js';
 import type { AgentBridge, AgentSession, ChunkResult } from './agent-bridge.js';
-import type { AssetStore } from './asset-store.js';
 import { DEADLINES, MAX_PEER_ASSET_BYTES } from './deadlines.js';
 import { OriginResume } from './origin-resume.js';
 import { ServedTally } from './served-reporter.js';

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import { registerRoute, setCatchHandler } from 'workbox-routing';
+import { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
-import { AssetStore } from './asset-store.js';
 import { ManifestSource } from './manifest-source.js';
 import { assetRoute, navigationRoute } from './routes.js';
 

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { errorReason } from '../cli/error-reason.js';
-import { type BuildProgress, buildManifest, manifestPathOf } from '../cli/manifest-builder.js';
-import { describeSkipped, scanSite } from '../cli/site-scan.js';
 import { type Manifest, parseAndVerifyManifest } from '../protocol/index.js';
+import { errorReason } from './error-reason.js';
+import { type BuildProgress, buildManifest, manifestPathOf } from './manifest-builder.js';
+import { describeSkipped, scanSite } from './site-scan.js';
 
 export interface SiteManifestOptions {
   log: (line: string) => void;

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { contentTypeFor } from '../cli/content-type.js';
 import { PATHS } from '../protocol/index.js';
+import { contentTypeFor } from '../site/index.js';
 import { BUNDLES } from './bundles.js';
 import { type Exchange, sendError, sendText } from './exchange.js';
 import type { OriginContext } from './origin-context.js';

@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isHtmlFile } from '../cli/asset-types.js';
-import { contentTypeFor } from '../cli/content-type.js';
 import { MIB } from '../protocol/index.js';
+import { contentTypeFor, isHtmlFile } from '../site/index.js';
 import { bootstrapPage } from './bootstrap-page.js';
 import { bodyEtag, fileEtag } from './conditional.js';
 import { type Exchange, sendError, sendText } from './exchange.js';

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOOT_COOKIE_HEADER, FIRST_VISIT_VARY } from './first-visit.js';
-import { AGENT_SCRIPT_TAG } from './html-inject.js';
-import { ORIGIN_METRIC_NAMES } from './origin-metrics.js';
-import { type RawResponse, rawRequest, startTestOrigin, type TestOrigin } from './test-origin.js';
+import {
+  AGENT_SCRIPT_TAG,
+  BOOT_COOKIE_HEADER,
+  FIRST_VISIT_VARY,
+  ORIGIN_METRIC_NAMES,
+} from '../origin/index.js';
+import {
+  type RawResponse,
+  rawRequest,
+  startTestOrigin,
+  type TestOrigin,
+} from '../testing/index.js';
 
 const PAGE =
   '<!doctype html><html><head><title>home</title></head><body><img src="/a.png"></body></html>';

@@ -1,14 +1,12 @@
 import { rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isCliError } from '../cli/errors.js';
-import { manifestPathOf } from '../cli/manifest-builder.js';
-import { findPackageRoot } from '../cli/package-root.js';
-import { makeTempSite, type TempSite } from '../cli/test-site.js';
+import { defaultBundleDir, findPackageRoot } from '../origin/index.js';
 import { PATHS } from '../protocol/index.js';
-import { defaultBundleDir } from './bundles.js';
+import { manifestPathOf } from '../site/index.js';
+import { makeTempSite, startTestOrigin, type TempSite, type TestOrigin } from '../testing/index.js';
+import { ServerError } from './errors.js';
 import { type RunningServer, startServer } from './server.js';
-import { startTestOrigin, type TestOrigin } from './test-origin.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -122,7 +120,8 @@ describe('startServer', () => {
     });
     await expect(taken).rejects.toSatisfy(
       (err) =>
-        isCliError(err, 'port-in-use') && String(err).includes(`127.0.0.1:${started.server.port}`),
+        ServerError.is(err, 'port-in-use') &&
+        String(err).includes(`127.0.0.1:${started.server.port}`),
     );
   });
 

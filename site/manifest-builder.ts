@@ -12,7 +12,7 @@ import {
 import { writeFileAtomic } from './atomic-write.js';
 import { contentTypeFor } from './content-type.js';
 import { errorReason } from './error-reason.js';
-import { CliError } from './errors.js';
+import { SiteError } from './errors.js';
 import { hashFile } from './file-hash.js';
 import { type SkippedFile, scanSite } from './site-scan.js';
 
@@ -56,7 +56,7 @@ export async function buildManifest(
   const started = performance.now();
   const scan = await scanSite(siteDir);
   if (scan.assets.length > MANIFEST_LIMITS.maxAssets) {
-    throw new CliError(
+    throw new SiteError(
       'too-many-assets',
       `${scan.assets.length} in ${scan.root}, the manifest holds at most ${MANIFEST_LIMITS.maxAssets}`,
     );
@@ -94,7 +94,7 @@ export async function buildManifest(
   }
   if (assets.length === 0 && !options.allowEmpty) {
     const note = skipped.length > 0 ? ` (${skipped.length} skipped)` : '';
-    throw new CliError(
+    throw new SiteError(
       'no-assets',
       `${scan.root} has no images, fonts, styles, scripts, media or wasm files${note}`,
     );
@@ -105,7 +105,7 @@ export async function buildManifest(
     await mkdir(join(scan.root, OUTPUT_DIR), { recursive: true });
     await writeFileAtomic(manifestPath, JSON.stringify(manifest));
   } catch (err) {
-    throw new CliError('manifest-write-failed', `${manifestPath}: ${errorReason(err)}`);
+    throw new SiteError('manifest-write-failed', `${manifestPath}: ${errorReason(err)}`);
   }
   return {
     manifest,

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findPackageRoot } from '../cli/package-root.js';
 import { PATHS } from '../protocol/index.js';
+import { findPackageRoot } from './package-root.js';
 
 /** Where vite writes the browser bundles, inside the peerconnect package. */
 const BROWSER_DIST = join('dist', 'browser');

@@ -8,7 +8,7 @@ import {
   parseAndVerifyManifest,
   parseManifest,
   verifyManifestVersion,
-} from '../protocol/index.js';
+} from './index.js';
 
 // The validator lives in protocol/; these tests pin what it refuses from an untrusted source.
 

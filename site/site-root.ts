@@ -1,17 +1,17 @@
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CliError } from './errors.js';
+import { SiteError } from './errors.js';
 
-/** The real path of a site directory, or CliError('site-missing' | 'site-not-directory'). */
+/** The real path of a site directory, or SiteError('site-missing' | 'site-not-directory'). */
 export async function resolveSiteRoot(siteDir: string): Promise<string> {
   const absolute = resolve(siteDir);
   let info: Stats;
   try {
     info = await stat(absolute);
   } catch {
-    throw new CliError('site-missing', absolute);
+    throw new SiteError('site-missing', absolute);
   }
-  if (!info.isDirectory()) throw new CliError('site-not-directory', absolute);
+  if (!info.isDirectory()) throw new SiteError('site-not-directory', absolute);
   return realpath(absolute);
 }

@@ -2,10 +2,15 @@ import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { patternBytes } from '../cli/test-site.js';
+import { ORIGIN_METRIC_NAMES } from '../origin/index.js';
 import { PATHS } from '../protocol/index.js';
-import { ORIGIN_METRIC_NAMES } from './origin-metrics.js';
-import { FAKE_BUNDLES, rawRequest, startTestOrigin, type TestOrigin } from './test-origin.js';
+import {
+  FAKE_BUNDLES,
+  patternBytes,
+  rawRequest,
+  startTestOrigin,
+  type TestOrigin,
+} from '../testing/index.js';
 
 const IMAGE = patternBytes(200_000);
 const IMAGE_SIZE = IMAGE.length;

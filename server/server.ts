@@ -1,23 +1,25 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
-import { errorReason } from '../cli/error-reason.js';
-import { CliError } from '../cli/errors.js';
-import type { BuildProgress } from '../cli/manifest-builder.js';
-import { manifestPathOf } from '../cli/manifest-builder.js';
-import { resolveSiteRoot } from '../cli/site-root.js';
+import {
+  createOriginMetrics,
+  defaultBundleDir,
+  type FirstVisitMode,
+  handleOriginRequest,
+  missingBundles,
+  type OriginContext,
+} from '../origin/index.js';
 import { PATHS } from '../protocol/index.js';
-import { defaultBundleDir, missingBundles } from './bundles.js';
-import { ALLOWED_METHODS, CORS_HEADERS, sendPreflight } from './cors.js';
-import { type Exchange, sendError } from './exchange.js';
-import type { FirstVisitMode } from './first-visit.js';
-import type { OriginContext } from './origin-context.js';
-import { createOriginMetrics } from './origin-metrics.js';
-import { ROUTES } from './origin-routes.js';
-import { parseRequestTarget } from './request-target.js';
-import { attachSignaling } from './signal-server.js';
-import { ensureSiteManifest } from './site-manifest.js';
+import { attachSignaling } from '../signaling/index.js';
+import {
+  type BuildProgress,
+  ensureSiteManifest,
+  errorReason,
+  manifestPathOf,
+  resolveSiteRoot,
+} from '../site/index.js';
+import { ServerError } from './errors.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -56,7 +58,7 @@ function logToStderr(line: string): void {
 /**
  * Starts `peerconnect serve` in this process: the site's origin (static files, manifest,
  * bundles, metrics) and the signaling WebSocket, on one HTTP server. Builds the manifest first
- * if it is missing or stale. Throws CliError for a missing site or a port in use.
+ * if it is missing or stale. Throws SiteError or ServerError for a missing site or a port in use.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? logToStderr;
@@ -87,7 +89,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     startedAt: performance.now(),
   };
   const server = createServer((req, res) => {
-    handleRequest(req, res, ctx).catch((err: unknown) => {
+    handleOriginRequest(req, res, ctx).catch((err: unknown) => {
       log(`peerconnect: ${req.method} ${req.url} failed: ${errorReason(err)}`);
       if (res.headersSent) res.destroy();
       else res.writeHead(500).end();
@@ -114,33 +116,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-async function handleRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: OriginContext,
-): Promise<void> {
-  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
-  const parsed = parseRequestTarget(req.url);
-  const kind = parsed.ok && ctx.assetPaths.has(parsed.target.urlPath) ? 'asset' : 'other';
-  const ex: Exchange = { req, res, kind, countBytes: (n) => ctx.metrics.bytes.inc({ kind }, n) };
-  res.on('close', () => ctx.metrics.requests.inc({ kind, status: String(res.statusCode) }));
-  if (!parsed.ok) return sendError(ex, parsed.status, parsed.reason);
-  if (req.method === 'OPTIONS') return sendPreflight(ex);
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return sendError(ex, 405, `${req.method} is not supported.`, { Allow: ALLOWED_METHODS });
-  }
-  const { target } = parsed;
-  const route = ROUTES.find((candidate) => candidate.matches(target.urlPath));
-  await route?.handle(ex, target, ctx);
-}
-
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new CliError('port-in-use', `${host}:${port} (choose another with --port)`)
-          : new CliError('listen-failed', `${host}:${port}: ${errorReason(err)}`),
+          ? new ServerError('port-in-use', `${host}:${port} (choose another with --port)`)
+          : new ServerError('listen-failed', `${host}:${port}: ${errorReason(err)}`),
       );
     };
     server.once('error', onError);

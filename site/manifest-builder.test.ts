@@ -4,9 +4,9 @@ import { readdir, readFile, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, parseAndVerifyManifest } from '../protocol/index.js';
-import { isCliError } from './errors.js';
+import { makeTempSite, patternBytes, type TempSite } from '../testing/index.js';
+import { SiteError } from './errors.js';
 import { type BuildProgress, buildManifest, manifestPathOf } from './manifest-builder.js';
-import { makeTempSite, patternBytes, type TempSite } from './test-site.js';
 
 const sites: TempSite[] = [];
 afterEach(async () => {
@@ -174,15 +174,15 @@ describe('buildManifest', () => {
   it('fails clearly for an empty site, a missing one and a file', async () => {
     const s = await site();
     await expect(buildManifest(s.dir)).rejects.toSatisfy(
-      (err) => isCliError(err, 'no-assets') && String(err).includes(s.dir),
+      (err) => SiteError.is(err, 'no-assets') && String(err).includes(s.dir),
     );
     await s.write('only.html', '<p>');
-    await expect(buildManifest(s.dir)).rejects.toSatisfy((err) => isCliError(err, 'no-assets'));
+    await expect(buildManifest(s.dir)).rejects.toSatisfy((err) => SiteError.is(err, 'no-assets'));
     await expect(buildManifest(join(s.dir, 'nope'))).rejects.toSatisfy((err) =>
-      isCliError(err, 'site-missing'),
+      SiteError.is(err, 'site-missing'),
     );
     await expect(buildManifest(join(s.dir, 'only.html'))).rejects.toSatisfy((err) =>
-      isCliError(err, 'site-not-directory'),
+      SiteError.is(err, 'site-not-directory'),
     );
   });
 

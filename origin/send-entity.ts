@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { type ByteRange, contentRange, parseRange, unsatisfiedRange } from '../protocol/range.js';
 import { ifRangeHolds, isNotModified } from './conditional.js';
 import { type Exchange, endWithBody } from './exchange.js';
-import { type ByteRange, contentRange, parseRange, unsatisfiedRange } from './range.js';
 
 /** A representation to send: a file on disk or a body already in memory. */
 export interface Entity {

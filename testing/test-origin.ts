@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { makeTempSite, type TempSite } from '../cli/test-site.js';
+import { ORIGIN_METRIC_NAMES } from '../origin/index.js';
 import { PATHS } from '../protocol/index.js';
-import { ORIGIN_METRIC_NAMES } from './origin-metrics.js';
-import { type RunningServer, type ServeOptions, startServer } from './server.js';
+import { type RunningServer, type ServeOptions, startServer } from '../server/index.js';
+import { makeTempSite, type TempSite } from './test-site.js';
 
 /** Test support: a temp site served by a real `startServer` on a free port. */
 export interface TestOrigin {

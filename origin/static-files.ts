@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isHiddenName } from '../cli/asset-types.js';
-import { isInside } from '../cli/path-inside.js';
+import { isHiddenName, isInside } from '../site/index.js';
 import { type RequestTarget, sameOriginPath } from './request-target.js';
 
 const INDEX_FILE = 'index.html';

@@ -1,0 +1,3 @@
+/** Test helpers for unit, e2e and bench code; never part of the build. */
+export * from './test-origin.js';
+export * from './test-site.js';
