@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Under CI, a JSON report beside Playwright's, which .ci/count.mjs reads. */
+const CI_REPORT = 'test-results/unit.json';
+
 export default defineConfig({
   test: {
     include: [
@@ -7,5 +10,7 @@ export default defineConfig({
     ],
     environment: 'node',
     testTimeout: 15_000,
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    ...(process.env.CI ? { outputFile: { json: CI_REPORT } } : {}),
   },
 });

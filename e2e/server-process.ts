@@ -3,6 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OUTPUT_DIR, PATHS } from '../protocol/index.js';
+import { metricSum } from '../testing/index.js';
 
 /** A real `peerconnect serve` child process on a free loopback port. */
 
@@ -118,43 +119,14 @@ async function fetchText(server: ServerProcess, path: string): Promise<string> {
   return response.text();
 }
 
-/** Matches one sample line of the Prometheus text format: `name{labels} value`. */
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-/**
- * The sum of every sample of metric `name` whose labels include `labels`, read from the
- * server's metrics endpoint. 0 when the metric is declared but has no matching sample yet
- * (prom-client prints labelled counters only once they are used); throws when it is not
- * declared at all, so a renamed metric fails loudly instead of reading as 0.
- */
+/** The sum of metric `name`'s samples with `labels`, from the server's metrics (see metricSum). */
 export async function metricValue(
   server: ServerProcess,
   name: string,
   labels: Readonly<Record<string, string>> = {},
 ): Promise<number> {
   const text = await fetchText(server, PATHS.metrics);
-  let declared = false;
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# TYPE ')) {
-      const declaredName = line.split(' ')[2];
-      if (declaredName === name || `${declaredName}_total` === name) declared = true;
-      continue;
-    }
-    const match = SAMPLE_LINE.exec(line);
-    if (!match || match[1] !== name) continue;
-    declared = true;
-    const sampleLabels = new Map<string, string>();
-    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL_PAIR)) {
-      if (key !== undefined && value !== undefined) sampleLabels.set(key, value);
-    }
-    if (Object.entries(labels).every(([key, value]) => sampleLabels.get(key) === value)) {
-      sum += Number(match[3]);
-    }
-  }
-  if (!declared) throw new Error(`metric ${name} is not exposed at ${PATHS.metrics}`);
-  return sum;
+  return metricSum(text, name, labels);
 }
 
 /** Bytes of manifest assets the origin has sent so far (what peers could have sent instead). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * First visit, option (2) of DESIGN.md: a browser's first navigation to a page gets a tiny
+ * First visit: a browser's first navigation to a page gets a tiny
  * bootstrap document that installs the service worker and reloads, so even the first page's
  * images go through the worker. Everything that is not surely a first navigation by a browser
  * able to run the bootstrap gets the real page.

@@ -15,7 +15,6 @@ export const PATHS = {
   agent: '/peerconnect/agent.js',
   manifest: '/peerconnect/manifest.json',
   signal: '/peerconnect/signal',
-  announce: '/peerconnect/announce',
   healthz: '/peerconnect/healthz',
   metrics: '/peerconnect/metrics',
 } as const;

@@ -1,3 +1,5 @@
 /** Test helpers for unit, e2e and bench code; never part of the build. */
+
+export * from './prometheus-text.js';
 export * from './test-origin.js';
 export * from './test-site.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ORIGIN_METRIC_NAMES } from '../origin/index.js';
 import { PATHS } from '../protocol/index.js';
 import { type RunningServer, type ServeOptions, startServer } from '../server/index.js';
+import { metricSum } from './prometheus-text.js';
 import { makeTempSite, type TempSite } from './test-site.js';
 
 /** Test support: a temp site served by a real `startServer` on a free port. */
@@ -49,7 +50,7 @@ export async function startTestOrigin(
   const url = (path: string) => new URL(path, server.url).href;
   const metricsText = async () => (await fetch(url(PATHS.metrics))).text();
   const metric = async (name: string, labels: Record<string, string> = {}) =>
-    sampleValue(await metricsText(), name, labels);
+    metricSum(await metricsText(), name, labels);
   return {
     site,
     server,
@@ -62,8 +63,8 @@ export async function startTestOrigin(
       await during();
       const after = await metricsText();
       const delta =
-        sampleValue(after, ORIGIN_METRIC_NAMES.bytes, { kind }) -
-        sampleValue(before, ORIGIN_METRIC_NAMES.bytes, { kind });
+        metricSum(after, ORIGIN_METRIC_NAMES.bytes, { kind }) -
+        metricSum(before, ORIGIN_METRIC_NAMES.bytes, { kind });
       // The first metrics body is counted (as other) once written; the second is not yet.
       return kind === 'other' ? delta - Buffer.byteLength(before) : delta;
     },
@@ -72,19 +73,6 @@ export async function startTestOrigin(
       await site.cleanup();
     },
   };
-}
-
-function sampleValue(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels)
-    .map(([key, value]) => `${key}="${value}"`)
-    .sort();
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').split(',').filter(Boolean).sort();
-    if (wanted.every((pair) => have.includes(pair))) return Number(match[3]);
-  }
-  return 0;
 }
 
 export interface RawResponse {
