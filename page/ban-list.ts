@@ -3,8 +3,9 @@
  * navigations: "not asked again this session". Peer ids are per signaling connection, so a
  * banned visitor who reconnects gets a new id; the list is capped to stay small.
  */
+import { AGENT_LIMITS } from './config.js';
+
 const BAN_LIST_KEY = 'peerconnect:banned';
-const MAX_BANNED_PEERS = 256;
 
 export class BanList {
   private readonly ids: Set<string>;
@@ -23,7 +24,7 @@ export class BanList {
 
   add(id: string): void {
     this.ids.add(id);
-    const kept = [...this.ids].slice(-MAX_BANNED_PEERS);
+    const kept = [...this.ids].slice(-AGENT_LIMITS.maxBannedPeers);
     try {
       this.storage?.setItem(BAN_LIST_KEY, JSON.stringify(kept));
     } catch {

@@ -22,8 +22,6 @@ export interface PeerPoolOptions {
   banList?: BanList;
 }
 
-const IDLE_SWEEP_INTERVAL_MS = 10_000;
-
 /**
  * Every peer connection of this visitor, kept open and reused across assets. A peer that sent
  * one bad chunk is banned for the session: never connected to or asked again.
@@ -40,7 +38,7 @@ export class PeerPool {
   constructor(options: PeerPoolOptions) {
     this.options = options;
     this.banned = options.banList ?? new BanList();
-    this.sweepTimer = setInterval(() => this.closeIdle(), IDLE_SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.closeIdle(), AGENT_LIMITS.peerIdleSweepMs);
   }
 
   get size(): number {

@@ -6,16 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { Bitfield, isPeerConnectError, PATHS, type SignalData } from '../protocol/index.js';
 import { attachSignaling } from '../signaling/index.js';
-import { BACKOFF } from './backoff.js';
-import {
-  CONNECT_TIMEOUT_MS,
-  FIND_TIMEOUT_MS,
-  SignalingClient,
-  type SignalingState,
-} from './signaling-client.js';
+import { AGENT_LIMITS, BACKOFF } from './config.js';
+import { SignalingClient, type SignalingState } from './signaling-client.js';
 
 const SWARM = 'c'.repeat(64);
 const ASSETS = 10;
+const { signalingConnectTimeoutMs: CONNECT_TIMEOUT_MS, signalingFindTimeoutMs: FIND_TIMEOUT_MS } =
+  AGENT_LIMITS;
 const WebSocketImpl = NodeWebSocket as unknown as typeof WebSocket;
 /** Slack on top of a deadline for timers and loopback. */
 const SLACK_MS = 500;

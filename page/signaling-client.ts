@@ -9,12 +9,9 @@ import {
   type SignalData,
 } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
+import { AGENT_LIMITS } from './config.js';
 
-/** From opening the socket to `welcome`; past it signaling counts as down and the origin serves. */
-export const CONNECT_TIMEOUT_MS = 3000;
-/** A `find` unanswered this long rejects with peer-timeout, so the caller falls back to the origin. */
-export const FIND_TIMEOUT_MS = 2000;
-/** `find` ids wrap here (the protocol's uint32). */
+/** `find` ids wrap here: a wire-format bound (the protocol's uint32), not a tunable limit. */
 const FIND_ID_LIMIT = 2 ** 32;
 
 export type SignalingState = 'connecting' | 'open' | 'closed';
@@ -104,7 +101,7 @@ export class SignalingClient extends EventTarget {
 
   /**
    * Joins the swarm; resolves with the peer id. Rejects with signaling-unavailable if this
-   * attempt fails or misses CONNECT_TIMEOUT_MS; the client keeps retrying in the background
+   * attempt fails or misses AGENT_LIMITS.signalingConnectTimeoutMs; the client keeps retrying in the background
    * (watch 'welcome') until close().
    */
   connect(): Promise<string> {
@@ -137,7 +134,7 @@ export class SignalingClient extends EventTarget {
       const timer = setTimeout(() => {
         this.finds.delete(id);
         reject(new PeerConnectError('peer-timeout', `no answer to find ${asset}`));
-      }, FIND_TIMEOUT_MS);
+      }, AGENT_LIMITS.signalingFindTimeoutMs);
       this.finds.set(id, { resolve, reject, timer });
       this.send({ t: 'find', id, asset, max: limit });
     });
@@ -185,9 +182,10 @@ export class SignalingClient extends EventTarget {
     socket.addEventListener('message', (event) => this.onFrame(socket, event.data));
     socket.addEventListener('error', () => this.drop(socket, 'socket error'));
     socket.addEventListener('close', (event) => this.drop(socket, `closed (${event.code})`));
+    const timeoutMs = AGENT_LIMITS.signalingConnectTimeoutMs;
     this.connectTimer = setTimeout(
-      () => this.drop(socket, `no welcome within ${CONNECT_TIMEOUT_MS} ms`),
-      CONNECT_TIMEOUT_MS,
+      () => this.drop(socket, `no welcome within ${timeoutMs} ms`),
+      timeoutMs,
     );
   }
 
