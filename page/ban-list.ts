@@ -10,11 +10,9 @@ const BAN_LIST_KEY = 'peerconnect:banned';
 export class BanList {
   private readonly ids: Set<string>;
 
-  constructor(
-    private readonly storage:
-      | Pick<Storage, 'getItem' | 'setItem'>
-      | undefined = safeSessionStorage(),
-  ) {
+  private readonly storage = safeSessionStorage();
+
+  constructor() {
     this.ids = new Set(this.load());
   }
 

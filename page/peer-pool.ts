@@ -19,7 +19,6 @@ export interface PeerPoolOptions {
   onUpload: UploadHandler;
   onChange?: () => void;
   iceServers?: RTCIceServer[];
-  banList?: BanList;
 }
 
 /**
@@ -31,13 +30,12 @@ export class PeerPool {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly peers = new Map<string, Peer>();
   private readonly connecting = new Map<string, Promise<Peer>>();
-  private readonly banned: BanList;
+  private readonly banned = new BanList();
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private closed = false;
 
   constructor(options: PeerPoolOptions) {
     this.options = options;
-    this.banned = options.banList ?? new BanList();
     this.sweepTimer = setInterval(() => this.closeIdle(), AGENT_LIMITS.peerIdleSweepMs);
   }
 

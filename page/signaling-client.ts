@@ -30,7 +30,6 @@ export interface SignalingClientOptions {
   /** Number of assets in the manifest: the bitfield's length. */
   assets: number;
   have: Bitfield;
-  WebSocketImpl?: typeof WebSocket;
 }
 
 interface Waiter<T> {
@@ -53,7 +52,6 @@ export class SignalingClient extends EventTarget {
   private readonly url: string;
   private readonly swarm: string;
   private readonly assets: number;
-  private readonly WebSocketImpl: typeof WebSocket;
   private have: Bitfield;
   private currentState: SignalingState = 'closed';
   private socket: WebSocket | undefined;
@@ -76,7 +74,6 @@ export class SignalingClient extends EventTarget {
     this.swarm = options.swarm;
     this.assets = options.assets;
     this.have = options.have;
-    this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
   }
 
   get state(): SignalingState {
@@ -101,8 +98,8 @@ export class SignalingClient extends EventTarget {
 
   /**
    * Joins the swarm; resolves with the peer id. Rejects with signaling-unavailable if this
-   * attempt fails or misses AGENT_LIMITS.signalingConnectTimeoutMs; the client keeps retrying in the background
-   * (watch 'welcome') until close().
+   * attempt fails or misses AGENT_LIMITS.signalingConnectTimeoutMs; the client keeps retrying
+   * in the background (watch 'welcome') until close().
    */
   connect(): Promise<string> {
     this.wanted = true;
@@ -120,14 +117,13 @@ export class SignalingClient extends EventTarget {
   }
 
   /**
-   * Up to `max` (clamped to 1..maxFoundPeers) other peers holding `asset`. Rejects at once when
-   * not joined, so callers fall back to the origin fast.
+   * Up to SIGNALING_LIMITS.maxFoundPeers other peers holding `asset`. Rejects at once when not
+   * joined, so callers fall back to the origin fast.
    */
-  find(asset: number, max: number = SIGNALING_LIMITS.maxFoundPeers): Promise<string[]> {
+  find(asset: number): Promise<string[]> {
     if (this.currentState !== 'open') {
       return Promise.reject(new PeerConnectError('signaling-unavailable', 'not joined'));
     }
-    const limit = Math.min(Math.max(1, Math.floor(max)), SIGNALING_LIMITS.maxFoundPeers);
     const id = this.nextFindId;
     this.nextFindId = (id + 1) % FIND_ID_LIMIT;
     return new Promise((resolve, reject) => {
@@ -136,7 +132,7 @@ export class SignalingClient extends EventTarget {
         reject(new PeerConnectError('peer-timeout', `no answer to find ${asset}`));
       }, AGENT_LIMITS.signalingFindTimeoutMs);
       this.finds.set(id, { resolve, reject, timer });
-      this.send({ t: 'find', id, asset, max: limit });
+      this.send({ t: 'find', id, asset, max: SIGNALING_LIMITS.maxFoundPeers });
     });
   }
 
@@ -168,7 +164,7 @@ export class SignalingClient extends EventTarget {
     this.setState('connecting');
     let socket: WebSocket;
     try {
-      socket = new this.WebSocketImpl(this.url);
+      socket = new WebSocket(this.url);
     } catch (err) {
       this.fail(err instanceof Error ? err.message : 'cannot open the socket');
       return;

@@ -49,7 +49,6 @@ export class SwarmSession {
         manifest,
         store: options.store,
         stats: options.stats,
-        enabled: () => true,
       }),
       onChange: () => options.stats.setPeers(this.pool.size),
     });
