@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK_SIZE,
@@ -7,6 +7,7 @@ import {
   type ManifestAsset,
   PeerConnectError,
 } from '../protocol/index.js';
+import { assetOf, tick, within } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import { AssetDownload } from './download.js';
 import type { ChunkSink, Peer } from './peer.js';
@@ -14,25 +15,12 @@ import type { PeerPool } from './peer-pool.js';
 
 const ASSET_INDEX = 4;
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** A real manifest entry (via createManifest) over random bytes. */
 async function makeAsset(size: number): Promise<{ asset: ManifestAsset; bytes: Uint8Array }> {
   const bytes = new Uint8Array(randomBytes(size));
-  const chunks: string[] = [];
-  for (let at = 0; at < size; at += CHUNK_SIZE)
-    chunks.push(sha256(bytes.subarray(at, at + CHUNK_SIZE)));
   const manifest = await createManifest([
-    {
-      path: '/other.css',
-      size: 1,
-      type: 'text/css',
-      sha256: sha256(new Uint8Array(1)),
-      chunks: [],
-    },
-    { path: '/movie.bin', size, type: 'application/octet-stream', sha256: sha256(bytes), chunks },
+    { ...assetOf('/other.css', new Uint8Array(1), 'text/css'), chunks: [] },
+    assetOf('/movie.bin', bytes),
   ]);
   const asset = manifest.assets.find((a) => a.path === '/movie.bin')!;
   return { asset, bytes };
@@ -149,10 +137,6 @@ class FakePeer {
   }
 }
 
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Exactly what AssetDownload uses of PeerPool. Like the real pool, `ban` closes the peer. */
 class FakePool {
   readonly bans: { id: string; error: PeerConnectError }[] = [];
@@ -215,19 +199,6 @@ function collectingSink() {
     return out;
   };
   return { sink, indexes, ends, ended, body };
-}
-
-/** Fails the test instead of hanging it when a download never ends. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function sameBytes(got: Uint8Array, want: Uint8Array): boolean {

@@ -1,33 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK_SIZE,
   createManifest,
-  type ManifestAsset,
   ManifestIndex,
   verifyChunk,
   type WireMessage,
 } from '../protocol/index.js';
+import { assetOf, tick } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import type { Peer, UploadRequest } from './peer.js';
 import { type BlobSource, createUploader, type UploadStats } from './uploader.js';
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function assetOf(path: string, bytes: Uint8Array): ManifestAsset {
-  const chunks: string[] = [];
-  for (let at = 0; at < bytes.length; at += CHUNK_SIZE)
-    chunks.push(sha256(bytes.subarray(at, at + CHUNK_SIZE)));
-  return {
-    path,
-    size: bytes.length,
-    type: 'application/octet-stream',
-    sha256: sha256(bytes),
-    chunks,
-  };
-}
 
 const BYTES = new Uint8Array(randomBytes(3 * CHUNK_SIZE + 100));
 const SMALL = new Uint8Array(randomBytes(500));
@@ -305,7 +288,7 @@ describe('createUploader', () => {
     });
     const controller = new AbortController();
     upload(peer.asPeer, request(8, big, 0, 4), controller.signal);
-    while (peer.chunks.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    while (peer.chunks.length === 0) await tick();
     controller.abort();
     open();
     await peer.ended;
@@ -322,7 +305,7 @@ describe('createUploader', () => {
       open = resolve;
     });
     upload(peer.asPeer, request(8, big, 0, 4), new AbortController().signal);
-    while (peer.chunks.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    while (peer.chunks.length < 1) await tick();
     peer.closed = true;
     open();
     await peer.ended;
