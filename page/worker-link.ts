@@ -59,13 +59,15 @@ export class WorkerLink {
       if (!worker) return;
       const channel = new MessageChannel();
       if (this.enabled) {
-        this.ports.push(channel.port1);
-        for (const old of this.ports.splice(
-          0,
-          Math.max(0, this.ports.length - AGENT_LIMITS.workerPortsKept),
-        )) {
-          old.close();
-        }
+        const port = channel.port1;
+        this.ports.push(port);
+        // The worker's end went away (that worker stopped): the port no longer takes a slot.
+        port.addEventListener('close', () => {
+          const at = this.ports.indexOf(port);
+          if (at >= 0) this.ports.splice(at, 1);
+        });
+        const excess = Math.max(0, this.ports.length - AGENT_LIMITS.workerPortsKept);
+        for (const old of this.ports.splice(0, excess)) old.close();
       }
       channel.port1.onmessage = (event) => {
         try {
@@ -82,6 +84,7 @@ export class WorkerLink {
 
   private bye(): void {
     this.left = true;
+    this.broadcast.close();
     const bye: AgentToWorkerMessage = { type: 'pc:agent-bye' };
     for (const port of this.ports) port.postMessage(bye);
   }
