@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF, backoffDelay } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { BACKOFF } from './config.js';
 
 describe('backoffDelay', () => {
   it('doubles from the initial delay to the cap, jittered within the upper half', () => {

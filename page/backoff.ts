@@ -1,8 +1,4 @@
-/** Reconnect delays: doubling from `initialMs` up to `maxMs`. */
-export const BACKOFF = {
-  initialMs: 500,
-  maxMs: 30_000,
-} as const;
+import { BACKOFF } from './config.js';
 
 /**
  * Delay before reconnect attempt `attempt` (0 = first retry): a random point in the upper half

@@ -3,17 +3,16 @@
  * navigations: "not asked again this session". Peer ids are per signaling connection, so a
  * banned visitor who reconnects gets a new id; the list is capped to stay small.
  */
+import { AGENT_LIMITS } from './config.js';
+
 const BAN_LIST_KEY = 'peerconnect:banned';
-const MAX_BANNED_PEERS = 256;
 
 export class BanList {
   private readonly ids: Set<string>;
 
-  constructor(
-    private readonly storage:
-      | Pick<Storage, 'getItem' | 'setItem'>
-      | undefined = safeSessionStorage(),
-  ) {
+  private readonly storage = safeSessionStorage();
+
+  constructor() {
     this.ids = new Set(this.load());
   }
 
@@ -23,7 +22,7 @@ export class BanList {
 
   add(id: string): void {
     this.ids.add(id);
-    const kept = [...this.ids].slice(-MAX_BANNED_PEERS);
+    const kept = [...this.ids].slice(-AGENT_LIMITS.maxBannedPeers);
     try {
       this.storage?.setItem(BAN_LIST_KEY, JSON.stringify(kept));
     } catch {

@@ -32,6 +32,26 @@ export const AGENT_LIMITS = {
   sendDrainTimeoutMs: 10_000,
   /** Upload budget per session (the visitor's bandwidth is theirs). */
   uploadBudgetBytes: 512 * MIB,
-  /** A connection with no transfer for this long is closed to free resources. */
+  /** A connection with no transfer for this long is closed to free resources... */
   peerIdleMs: 120_000,
+  /** ...checked this often. */
+  peerIdleSweepMs: 10_000,
+  /** From opening the signaling socket to `welcome`; past it signaling counts as down. */
+  signalingConnectTimeoutMs: 3000,
+  /** A `find` unanswered this long rejects with peer-timeout, so the caller goes to the origin. */
+  signalingFindTimeoutMs: 2000,
+  /** Peers banned for a bad chunk, kept in sessionStorage (the oldest are forgotten first). */
+  maxBannedPeers: 256,
+  /** A worker that asks for an agent within this of the last hello is answered by that hello. */
+  needAgentDebounceMs: 300,
+  /** Links to the worker kept open after newer ones (each worker restart makes one). */
+  workerPortsKept: 4,
+  /** How often the leader tells the other tabs its upload and peer counts. */
+  leaderStatsIntervalMs: 1000,
+} as const;
+
+/** Signaling reconnect delays: doubling from `initialMs` up to `maxMs`, jittered (backoff.ts). */
+export const BACKOFF = {
+  initialMs: 500,
+  maxMs: 30_000,
 } as const;

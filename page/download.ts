@@ -17,7 +17,6 @@ export interface DownloadOptions {
   findPeers: () => Promise<string[]>;
   /** Verified chunks in order, then one `onEnd`. */
   sink: ChunkSink;
-  onPeerBytes?: (peerId: string, bytes: number) => void;
 }
 
 interface Range {
@@ -49,10 +48,6 @@ export class AssetDownload {
   constructor(options: DownloadOptions) {
     this.options = options;
     this.total = chunkCount(options.asset.size);
-  }
-
-  get chunksEmitted(): number {
-    return this.emitted;
   }
 
   start(): void {
@@ -147,7 +142,6 @@ export class AssetDownload {
       const sink: ChunkSink = {
         onChunk: (index, data) => {
           received++;
-          this.options.onPeerBytes?.(peer.id, data.byteLength);
           void this.accept(peer, index, data);
         },
         onEnd: (error) => {

@@ -7,7 +7,6 @@ export interface PeerConnectionOptions {
   initiator: boolean;
   sendSignal: (data: SignalData) => void;
   iceServers?: RTCIceServer[];
-  connectTimeoutMs?: number;
 }
 
 type Listener<T> = (value: T) => void;
@@ -88,7 +87,7 @@ export class PeerConnection {
     };
     this.connectTimer = setTimeout(
       () => this.destroy(new PeerConnectError('peer-timeout', 'connect')),
-      options.connectTimeoutMs ?? AGENT_LIMITS.peerConnectTimeoutMs,
+      AGENT_LIMITS.peerConnectTimeoutMs,
     );
     if (this.initiator) void this.makeOffer();
   }
@@ -99,10 +98,6 @@ export class PeerConnection {
 
   get isOpen(): boolean {
     return !this.closed && this.channel.readyState === 'open';
-  }
-
-  get bufferedAmount(): number {
-    return this.channel.bufferedAmount;
   }
 
   onMessage(listener: Listener<ArrayBuffer>): void {

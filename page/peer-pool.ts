@@ -19,10 +19,7 @@ export interface PeerPoolOptions {
   onUpload: UploadHandler;
   onChange?: () => void;
   iceServers?: RTCIceServer[];
-  banList?: BanList;
 }
-
-const IDLE_SWEEP_INTERVAL_MS = 10_000;
 
 /**
  * Every peer connection of this visitor, kept open and reused across assets. A peer that sent
@@ -33,14 +30,13 @@ export class PeerPool {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly peers = new Map<string, Peer>();
   private readonly connecting = new Map<string, Promise<Peer>>();
-  private readonly banned: BanList;
+  private readonly banned = new BanList();
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private closed = false;
 
   constructor(options: PeerPoolOptions) {
     this.options = options;
-    this.banned = options.banList ?? new BanList();
-    this.sweepTimer = setInterval(() => this.closeIdle(), IDLE_SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.closeIdle(), AGENT_LIMITS.peerIdleSweepMs);
   }
 
   get size(): number {

@@ -8,6 +8,7 @@ import {
   WIRE_VERSION,
   type WireMessage,
 } from '../protocol/index.js';
+import { tick as settle } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import { type ChunkSink, Peer, type UploadHandler, type UploadRequest } from './peer.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -135,11 +136,6 @@ function recordingSink() {
     },
   };
   return { sink, chunks, ends, ended };
-}
-
-/** Lets every queued microtask (message delivery) and pending promise settle. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function helloFrom(version = VERSION): WireMessage {

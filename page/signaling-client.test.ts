@@ -2,28 +2,30 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { Bitfield, isPeerConnectError, PATHS, type SignalData } from '../protocol/index.js';
 import { attachSignaling } from '../signaling/index.js';
-import { BACKOFF } from './backoff.js';
-import {
-  CONNECT_TIMEOUT_MS,
-  FIND_TIMEOUT_MS,
-  SignalingClient,
-  type SignalingState,
-} from './signaling-client.js';
+import { AGENT_LIMITS, BACKOFF } from './config.js';
+import { SignalingClient, type SignalingState } from './signaling-client.js';
 
 const SWARM = 'c'.repeat(64);
 const ASSETS = 10;
-const WebSocketImpl = NodeWebSocket as unknown as typeof WebSocket;
+const { signalingConnectTimeoutMs: CONNECT_TIMEOUT_MS, signalingFindTimeoutMs: FIND_TIMEOUT_MS } =
+  AGENT_LIMITS;
 /** Slack on top of a deadline for timers and loopback. */
 const SLACK_MS = 500;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
+// Node 20 has no WebSocket global; the client uses the browser's, so `ws` stands in for it.
+beforeEach(() => {
+  vi.stubGlobal('WebSocket', NodeWebSocket);
+});
+
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.unstubAllGlobals();
 });
 
 async function listen(server: Server, port = 0): Promise<number> {
@@ -71,7 +73,7 @@ function bits(...indexes: number[]): Bitfield {
 }
 
 function client(url: string, have = bits()): SignalingClient {
-  const c = new SignalingClient({ url, swarm: SWARM, assets: ASSETS, have, WebSocketImpl });
+  const c = new SignalingClient({ url, swarm: SWARM, assets: ASSETS, have });
   cleanups.push(() => c.close());
   return c;
 }
@@ -204,7 +206,6 @@ describe('SignalingClient', () => {
       swarm: SWARM,
       assets: ASSETS + 1,
       have: new Bitfield(ASSETS + 1),
-      WebSocketImpl,
     });
     cleanups.push(() => mismatched.close());
     const err = await rejection(mismatched.connect());

@@ -9,12 +9,9 @@ import {
   type SignalData,
 } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
+import { AGENT_LIMITS } from './config.js';
 
-/** From opening the socket to `welcome`; past it signaling counts as down and the origin serves. */
-export const CONNECT_TIMEOUT_MS = 3000;
-/** A `find` unanswered this long rejects with peer-timeout, so the caller falls back to the origin. */
-export const FIND_TIMEOUT_MS = 2000;
-/** `find` ids wrap here (the protocol's uint32). */
+/** `find` ids wrap here: a wire-format bound (the protocol's uint32), not a tunable limit. */
 const FIND_ID_LIMIT = 2 ** 32;
 
 export type SignalingState = 'connecting' | 'open' | 'closed';
@@ -33,7 +30,6 @@ export interface SignalingClientOptions {
   /** Number of assets in the manifest: the bitfield's length. */
   assets: number;
   have: Bitfield;
-  WebSocketImpl?: typeof WebSocket;
 }
 
 interface Waiter<T> {
@@ -56,7 +52,6 @@ export class SignalingClient extends EventTarget {
   private readonly url: string;
   private readonly swarm: string;
   private readonly assets: number;
-  private readonly WebSocketImpl: typeof WebSocket;
   private have: Bitfield;
   private currentState: SignalingState = 'closed';
   private socket: WebSocket | undefined;
@@ -79,7 +74,6 @@ export class SignalingClient extends EventTarget {
     this.swarm = options.swarm;
     this.assets = options.assets;
     this.have = options.have;
-    this.WebSocketImpl = options.WebSocketImpl ?? globalThis.WebSocket;
   }
 
   get state(): SignalingState {
@@ -104,8 +98,8 @@ export class SignalingClient extends EventTarget {
 
   /**
    * Joins the swarm; resolves with the peer id. Rejects with signaling-unavailable if this
-   * attempt fails or misses CONNECT_TIMEOUT_MS; the client keeps retrying in the background
-   * (watch 'welcome') until close().
+   * attempt fails or misses AGENT_LIMITS.signalingConnectTimeoutMs; the client keeps retrying
+   * in the background (watch 'welcome') until close().
    */
   connect(): Promise<string> {
     this.wanted = true;
@@ -123,23 +117,22 @@ export class SignalingClient extends EventTarget {
   }
 
   /**
-   * Up to `max` (clamped to 1..maxFoundPeers) other peers holding `asset`. Rejects at once when
-   * not joined, so callers fall back to the origin fast.
+   * Up to SIGNALING_LIMITS.maxFoundPeers other peers holding `asset`. Rejects at once when not
+   * joined, so callers fall back to the origin fast.
    */
-  find(asset: number, max: number = SIGNALING_LIMITS.maxFoundPeers): Promise<string[]> {
+  find(asset: number): Promise<string[]> {
     if (this.currentState !== 'open') {
       return Promise.reject(new PeerConnectError('signaling-unavailable', 'not joined'));
     }
-    const limit = Math.min(Math.max(1, Math.floor(max)), SIGNALING_LIMITS.maxFoundPeers);
     const id = this.nextFindId;
     this.nextFindId = (id + 1) % FIND_ID_LIMIT;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.finds.delete(id);
         reject(new PeerConnectError('peer-timeout', `no answer to find ${asset}`));
-      }, FIND_TIMEOUT_MS);
+      }, AGENT_LIMITS.signalingFindTimeoutMs);
       this.finds.set(id, { resolve, reject, timer });
-      this.send({ t: 'find', id, asset, max: limit });
+      this.send({ t: 'find', id, asset, max: SIGNALING_LIMITS.maxFoundPeers });
     });
   }
 
@@ -171,7 +164,7 @@ export class SignalingClient extends EventTarget {
     this.setState('connecting');
     let socket: WebSocket;
     try {
-      socket = new this.WebSocketImpl(this.url);
+      socket = new WebSocket(this.url);
     } catch (err) {
       this.fail(err instanceof Error ? err.message : 'cannot open the socket');
       return;
@@ -185,9 +178,10 @@ export class SignalingClient extends EventTarget {
     socket.addEventListener('message', (event) => this.onFrame(socket, event.data));
     socket.addEventListener('error', () => this.drop(socket, 'socket error'));
     socket.addEventListener('close', (event) => this.drop(socket, `closed (${event.code})`));
+    const timeoutMs = AGENT_LIMITS.signalingConnectTimeoutMs;
     this.connectTimer = setTimeout(
-      () => this.drop(socket, `no welcome within ${CONNECT_TIMEOUT_MS} ms`),
-      CONNECT_TIMEOUT_MS,
+      () => this.drop(socket, `no welcome within ${timeoutMs} ms`),
+      timeoutMs,
     );
   }
 

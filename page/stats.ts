@@ -5,6 +5,7 @@ import {
   parseServedReport,
   type ServedReport,
 } from '../protocol/index.js';
+import { AGENT_LIMITS } from './config.js';
 
 export interface PeerConnectStats {
   bytesFromPeers: number;
@@ -13,9 +14,6 @@ export interface PeerConnectStats {
   bytesUploaded: number;
   peers: number;
 }
-
-/** How often the leader tells the other tabs its upload and peer counts. */
-const LEADER_STATS_INTERVAL_MS = 1000;
 
 /**
  * The numbers behind `peerconnect.stats()`. Download figures are this page's own (the worker
@@ -76,7 +74,7 @@ export class AgentStats {
   /** Called once this tab becomes the leader: from now on it publishes the shared figures. */
   lead(): void {
     this.isLeader = true;
-    setInterval(() => this.publish(), LEADER_STATS_INTERVAL_MS);
+    setInterval(() => this.publish(), AGENT_LIMITS.leaderStatsIntervalMs);
   }
 
   setPeers(peers: number): void {

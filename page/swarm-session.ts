@@ -2,18 +2,25 @@ import {
   Bitfield,
   type ManifestIndex,
   PeerConnectError,
+  parseCancel,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
-import type { AssetStore } from '../store/index.js';
 import { AGENT_LIMITS } from './config.js';
 import { AssetDownload } from './download.js';
 import { debug } from './log.js';
 import { PeerPool } from './peer-pool.js';
 import { SignalingClient } from './signaling-client.js';
 import type { AgentStats } from './stats.js';
-import { createUploader } from './uploader.js';
+import { type BlobSource, createUploader, type UploadStats } from './uploader.js';
 
 type FetchMessage = Extract<WorkerToAgentMessage, { type: 'pc:fetch' }>;
+
+export interface SwarmSessionOptions {
+  signalUrl: string;
+  /** Where uploads read from (the AssetStore). */
+  store: BlobSource;
+  stats: UploadStats & Pick<AgentStats, 'setPeers'>;
+}
 
 /**
  * The leader's membership of one swarm (one manifest version): signaling, the peer pool, the
@@ -28,7 +35,7 @@ export class SwarmSession {
   constructor(
     readonly manifest: ManifestIndex,
     held: Set<string>,
-    options: { signalUrl: string; store: AssetStore; stats: AgentStats },
+    options: SwarmSessionOptions,
   ) {
     this.have = new Bitfield(manifest.size);
     manifest.manifest.assets.forEach((asset, index) => {
@@ -49,7 +56,6 @@ export class SwarmSession {
         manifest,
         store: options.store,
         stats: options.stats,
-        enabled: () => true,
       }),
       onChange: () => options.stats.setPeers(this.pool.size),
     });
@@ -60,7 +66,11 @@ export class SwarmSession {
     this.signaling.connect().catch((err) => debug('signaling unavailable', err));
   }
 
-  /** Serves one worker request over its reply port. */
+  /**
+   * Serves one worker request over its reply port: verified chunks as transferred buffers, then
+   * the port closes (or `pc:unavailable` / `pc:failed` first). The worker's `pc:cancel`, or the
+   * port closing under us, cancels the download.
+   */
   async fetch(message: FetchMessage, port: MessagePort): Promise<void> {
     const reply = (code: PeerConnectError['code']) => {
       port.postMessage({ type: 'pc:unavailable', code });
@@ -102,7 +112,17 @@ export class SwarmSession {
         },
       },
     });
-    port.onmessage = () => download.cancel();
+    port.onmessage = (event: MessageEvent) => {
+      try {
+        parseCancel(event.data);
+      } catch (err) {
+        debug('ignored a malformed message on a reply port', err);
+        return;
+      }
+      download.cancel();
+    };
+    // The worker went away without a word (stopped while idle): nobody reads the chunks.
+    port.addEventListener('close', () => download.cancel());
     this.downloads.add(download);
     download.start();
   }

@@ -28,7 +28,6 @@ export function createUploader(options: {
   manifest: ManifestIndex;
   store: BlobSource;
   stats: UploadStats;
-  enabled: () => boolean;
 }): UploadHandler {
   let running = 0;
   const queue: QueuedUpload[] = [];
@@ -110,7 +109,7 @@ export function createUploader(options: {
       peer.endUpload(request.id, { type: 'error', id: request.id, code: 'bad-request' });
       return;
     }
-    if (!options.enabled() || options.stats.bytesUploaded >= AGENT_LIMITS.uploadBudgetBytes) {
+    if (options.stats.bytesUploaded >= AGENT_LIMITS.uploadBudgetBytes) {
       peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
       return;
     }

@@ -5,12 +5,8 @@ import {
   parseWorkerToAgent,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
+import { AGENT_LIMITS } from './config.js';
 import { debug } from './log.js';
-
-/** A worker that asked for an agent within this of the last hello is answered by that hello. */
-const NEED_AGENT_DEBOUNCE_MS = 300;
-/** Links kept open after newer ones (each worker restart makes one). */
-const PORTS_KEPT = 4;
 
 export interface WorkerLinkHandlers {
   onMessage(message: WorkerToAgentMessage, port: MessagePort | undefined): void;
@@ -45,7 +41,7 @@ export class WorkerLink {
       try {
         const wanted = parseBroadcast(event.data).type === 'pc:need-agent';
         // Fetches that start together each find no agent; one hello answers them all.
-        if (wanted && Date.now() - this.lastHello > NEED_AGENT_DEBOUNCE_MS) this.hello();
+        if (wanted && Date.now() - this.lastHello > AGENT_LIMITS.needAgentDebounceMs) this.hello();
       } catch {
         // Not ours.
       }
@@ -63,10 +59,15 @@ export class WorkerLink {
       if (!worker) return;
       const channel = new MessageChannel();
       if (this.enabled) {
-        this.ports.push(channel.port1);
-        for (const old of this.ports.splice(0, Math.max(0, this.ports.length - PORTS_KEPT))) {
-          old.close();
-        }
+        const port = channel.port1;
+        this.ports.push(port);
+        // The worker's end went away (that worker stopped): the port no longer takes a slot.
+        port.addEventListener('close', () => {
+          const at = this.ports.indexOf(port);
+          if (at >= 0) this.ports.splice(at, 1);
+        });
+        const excess = Math.max(0, this.ports.length - AGENT_LIMITS.workerPortsKept);
+        for (const old of this.ports.splice(0, excess)) old.close();
       }
       channel.port1.onmessage = (event) => {
         try {
@@ -83,6 +84,7 @@ export class WorkerLink {
 
   private bye(): void {
     this.left = true;
+    this.broadcast.close();
     const bye: AgentToWorkerMessage = { type: 'pc:agent-bye' };
     for (const port of this.ports) port.postMessage(bye);
   }
