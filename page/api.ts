@@ -1,12 +1,15 @@
 import type { ServedReport } from '../protocol/index.js';
-import { AgentStats, type PeerConnectStats } from './stats.js';
+import { AgentStats, type PeerConnectStats, type PeersChange } from './stats.js';
 import { setOptOut } from './visitor-policy.js';
 
 export interface PeerConnectEvents {
   /** The worker served an asset to this page (detail: where its bytes came from). */
   asset: ServedReport;
-  /** The number of open peer connections changed (detail: `{ peers }`). */
-  peers: { peers: number };
+  /**
+   * The number of open peer connections changed, or a dial failed with none open (detail:
+   * `{ peers, unreachable }`; `unreachable` is true when every peer found so far failed).
+   */
+  peers: PeersChange;
   /** This tab became the one holding the origin's peer connections. */
   leader: undefined;
 }
@@ -23,7 +26,7 @@ export class PeerConnectApi extends EventTarget {
     super();
     this.agentStats = new AgentStats(
       (report) => this.emit('asset', report),
-      (peers) => this.emit('peers', { peers }),
+      (change) => this.emit('peers', change),
     );
   }
 

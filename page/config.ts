@@ -2,8 +2,20 @@ import { KIB, MIB } from '../protocol/index.js';
 
 /** Every deadline, size and limit of the peer agent, in one place. */
 export const AGENT_LIMITS = {
-  /** A WebRTC connection that is not open by then is dropped (loopback: 0.1–0.2 s). */
-  peerConnectTimeoutMs: 3000,
+  /**
+   * A WebRTC connection that is not open by then is dropped, and its peer counts as unreachable
+   * (loopback: 0.1–0.2 s; across NATs with STUN or a TURN relay, seconds). Nothing waits on it:
+   * requests wait only `peerDialWaitMs`, and the connection goes on in the background.
+   */
+  peerConnectTimeoutMs: 8000,
+  /**
+   * How long a request waits for a connection still being set up before it goes to the origin
+   * (the connection goes on for later requests). Connect times measured in the NAT test bed
+   * (e2e/nat-p2p.spec.ts, npm run bench): see README "Real networks".
+   */
+  peerDialWaitMs: 1000,
+  /** Peers whose connection failed are not dialled again; the list is capped. */
+  maxUnreachablePeers: 256,
   /** A peer that sends nothing for a request this long loses it to another peer or the origin. */
   peerStallMs: 1500,
   /** Join the swarm within this or give up on peers for pending requests. */

@@ -156,11 +156,11 @@ class FakePool {
   async connect(id: string): Promise<Peer> {
     this.dialed.push(id);
     const peer = this.reachable.find((p) => p.id === id);
-    if (!peer || this.isBanned(id)) throw this.dialError;
+    if (!peer || this.isUseless(id)) throw this.dialError;
     return peer as unknown as Peer;
   }
 
-  isBanned(id: string): boolean {
+  isUseless(id: string): boolean {
     return this.bans.some((ban) => ban.id === id);
   }
 
@@ -399,6 +399,39 @@ describe('AssetDownload', () => {
     const { job, out } = download(asset, pool, async () => ['peer-away']);
     job.start();
     expect((await within(out.ended, 1000, 'the end'))?.code).toBe('peer-timeout');
+  });
+
+  it('waits for a peer still connecting only peerDialWaitMs, then ends so the origin can serve', async () => {
+    const { asset, bytes } = await makeAsset(3 * CHUNK_SIZE);
+    const slow = new FakePeer('peer-slow', bytes);
+    let open!: (peer: Peer) => void;
+    const pool = new FakePool([]);
+    pool.connect = (id: string) => {
+      pool.dialed.push(id);
+      return new Promise<Peer>((resolve) => {
+        open = resolve;
+      });
+    };
+    const { job, out } = download(asset, pool, async () => ['peer-slow']);
+    const started = Date.now();
+    job.start();
+    const error = await within(out.ended, AGENT_LIMITS.peerDialWaitMs + 1000, 'the end');
+    expect(Date.now() - started).toBeLessThan(AGENT_LIMITS.peerDialWaitMs + 500);
+    expect(error?.code).toBe('peer-timeout');
+    // The connection opening afterwards does not revive the finished download.
+    open(slow as unknown as Peer);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(out.indexes).toEqual([]);
+  });
+
+  it('skips found peers the pool knows to be useless without dialling them', async () => {
+    const { asset } = await makeAsset(CHUNK_SIZE);
+    const pool = new FakePool([]);
+    pool.ban('peer-bad', new PeerConnectError('bad-hash'));
+    const { job, out } = download(asset, pool, async () => ['peer-bad']);
+    job.start();
+    expect((await within(out.ended, 1000, 'the end'))?.code).toBe('no-peers');
+    expect(pool.dialed).toEqual([]);
   });
 
   it('ends at once for an empty asset without asking anyone', async () => {

@@ -68,24 +68,46 @@ export class AssetDownload {
     this.searching = true;
     try {
       const ids = (await this.options.findPeers()).filter(
-        (id) => !this.tried.has(id) && !this.options.pool.isBanned(id),
+        (id) => !this.tried.has(id) && !this.options.pool.isUseless(id),
       );
       const wanted = AGENT_LIMITS.peersPerDownload - this.active.size;
-      const dials = ids.slice(0, Math.max(wanted, 0)).map(async (id) => {
-        this.tried.add(id);
-        try {
-          this.addPeer(await this.options.pool.connect(id));
-        } catch (err) {
-          if (isPeerConnectError(err)) this.lastError = err;
-        }
-      });
-      await Promise.all(dials);
+      await this.dialWithinBudget(ids.slice(0, Math.max(wanted, 0)));
     } catch (err) {
       if (isPeerConnectError(err)) this.lastError = err;
     } finally {
       this.searching = false;
     }
     if (this.active.size === 0) this.finish(this.lastError);
+  }
+
+  /**
+   * Dials `ids` and waits for them at most `peerDialWaitMs`: a peer still connecting then joins
+   * this download if it opens before the download ends, and serves later ones either way.
+   */
+  private async dialWithinBudget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, AGENT_LIMITS.peerDialWaitMs);
+    });
+    const dials = ids.map((id) => {
+      this.tried.add(id);
+      return this.options.pool.connect(id).then(
+        (peer) => this.addPeer(peer),
+        (err: unknown) => {
+          if (isPeerConnectError(err)) this.lastError = err;
+        },
+      );
+    });
+    let settled = false;
+    await Promise.race([Promise.all(dials).then(() => (settled = true)), budget]);
+    clearTimeout(timer);
+    if (!settled && this.active.size === 0) {
+      this.lastError = new PeerConnectError(
+        'peer-timeout',
+        'no peer connected within the dial budget',
+      );
+    }
   }
 
   private addPeer(peer: Peer): void {

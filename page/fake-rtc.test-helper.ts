@@ -154,6 +154,16 @@ export class FakeRTCPeerConnection extends EventTarget {
     this.tryConnect();
   }
 
+  /** What Chromium's getStats() says of the selected pair: host candidates on both sides. */
+  async getStats(): Promise<Map<string, Record<string, unknown>>> {
+    return new Map<string, Record<string, unknown>>([
+      ['T1', { type: 'transport', selectedCandidatePairId: 'CP1' }],
+      ['CP1', { type: 'candidate-pair', localCandidateId: 'L1', remoteCandidateId: 'R1' }],
+      ['L1', { type: 'local-candidate', candidateType: 'host' }],
+      ['R1', { type: 'remote-candidate', candidateType: 'host' }],
+    ]);
+  }
+
   /** Closes at once; no event here, but the far end's channels close. */
   close(): void {
     if (this.connectionState === 'closed') return;

@@ -97,6 +97,31 @@ describe('PeerConnection', () => {
     expect(fakeOf(1).pc.candidates).toHaveLength(1);
   });
 
+  it('a candidate the browser refuses is skipped; the connection goes on and opens', async () => {
+    const { a, b } = pair();
+    const pcB = fakeOf(1).pc;
+    const addIceCandidate = pcB.addIceCandidate.bind(pcB);
+    let refused = 0;
+    pcB.addIceCandidate = async (candidate: RTCIceCandidateInit) => {
+      if (candidate.candidate?.includes('.local')) {
+        refused++;
+        throw new DOMException('mDNS name did not resolve', 'OperationError');
+      }
+      return addIceCandidate(candidate);
+    };
+    // An mDNS candidate first, then the usable one the fake gathers itself.
+    setImmediate(() =>
+      b.handleSignal({
+        type: 'candidate',
+        candidate: { candidate: 'candidate:9 1 udp 1 abc.local 9 typ host', sdpMid: '0' },
+      }),
+    );
+    await Promise.all([a.opened, b.opened]);
+    expect(refused).toBe(1);
+    expect(a.isOpen && b.isOpen).toBe(true);
+    expect(await a.selectedPair()).toBe('host-host');
+  });
+
   it('passes its ICE servers to the browser', () => {
     const iceServers = [{ urls: 'stun:stun.example.org:3478' }];
     new PeerConnection({ remoteId: 'x', initiator: false, sendSignal: () => {}, iceServers });

@@ -1,5 +1,6 @@
-import { PeerConnectError, type SignalData } from '../protocol/index.js';
+import { type DialFailure, PeerConnectError, type SignalData } from '../protocol/index.js';
 import { AGENT_LIMITS } from './config.js';
+import { debug } from './log.js';
 
 export interface PeerConnectionOptions {
   remoteId: string;
@@ -31,6 +32,8 @@ export class PeerConnection {
   private resolveOpened!: () => void;
   private rejectOpened!: (err: Error) => void;
   private closedWith: PeerConnectError | undefined;
+  private everOpened = false;
+  private failure: DialFailure | undefined;
 
   constructor(options: PeerConnectionOptions) {
     this.remoteId = options.remoteId;
@@ -52,6 +55,7 @@ export class PeerConnection {
     this.channel.bufferedAmountLowThreshold = AGENT_LIMITS.sendLowWaterMark;
     this.channel.onopen = () => {
       clearTimeout(this.connectTimer);
+      this.everOpened = true;
       this.resolveOpened();
     };
     this.channel.onclose = () =>
@@ -79,21 +83,33 @@ export class PeerConnection {
           : null,
       });
     };
+    this.pc.oniceconnectionstatechange = () =>
+      debug('ice', this.remoteId, this.pc.iceConnectionState);
     this.pc.onconnectionstatechange = () => {
       const state = this.pc.connectionState;
+      // `disconnected` may recover by itself (ICE keeps checking); only `failed` is final.
       if (state === 'failed' || state === 'closed') {
+        if (state === 'failed') this.failure = 'ice-failed';
         this.destroy(new PeerConnectError('peer-closed', `connection ${state}`));
       }
     };
-    this.connectTimer = setTimeout(
-      () => this.destroy(new PeerConnectError('peer-timeout', 'connect')),
-      AGENT_LIMITS.peerConnectTimeoutMs,
-    );
+    this.connectTimer = setTimeout(() => {
+      this.failure = 'connect-timeout';
+      this.destroy(new PeerConnectError('peer-timeout', 'connect'));
+    }, AGENT_LIMITS.peerConnectTimeoutMs);
     if (this.initiator) void this.makeOffer();
   }
 
   get closed(): boolean {
     return this.closedWith !== undefined;
+  }
+
+  /**
+   * Why this connection never opened, once closed: set only by the network or the exchange
+   * failing, never by a local close (glare, making room, the agent stopping).
+   */
+  get dialFailure(): DialFailure | undefined {
+    return this.everOpened ? undefined : this.failure;
   }
 
   get isOpen(): boolean {
@@ -131,10 +147,11 @@ export class PeerConnection {
           usernameFragment: data.candidate.usernameFragment ?? null,
         };
         // Candidates can outrun the description they belong to; keep them until it is set.
-        if (this.pc.remoteDescription) await this.pc.addIceCandidate(candidate);
+        if (this.pc.remoteDescription) await this.addCandidate(candidate);
         else this.pendingCandidates.push(candidate);
       }
     } catch (err) {
+      this.failure = 'setup-failed';
       this.destroy(
         err instanceof PeerConnectError ? err : new PeerConnectError('peer-closed', String(err)),
       );
@@ -183,6 +200,7 @@ export class PeerConnection {
     this.channel.onopen = this.channel.onclose = this.channel.onerror = null;
     this.channel.onmessage = this.channel.onbufferedamountlow = null;
     this.pc.onicecandidate = this.pc.onconnectionstatechange = null;
+    this.pc.oniceconnectionstatechange = null;
     try {
       this.channel.close();
       this.pc.close();
@@ -200,13 +218,49 @@ export class PeerConnection {
       await this.pc.setLocalDescription(offer);
       this.sendSignal({ type: 'offer', sdp: offer.sdp ?? '' });
     } catch (err) {
+      this.failure = 'setup-failed';
       this.destroy(new PeerConnectError('peer-closed', `offer failed: ${String(err)}`));
     }
   }
 
   private async flushCandidates(): Promise<void> {
-    for (const candidate of this.pendingCandidates.splice(0)) {
+    for (const candidate of this.pendingCandidates.splice(0)) await this.addCandidate(candidate);
+  }
+
+  /**
+   * One candidate that cannot be used (an mDNS name that does not resolve, a malformed line)
+   * says nothing about the others: ICE goes on with what it has.
+   */
+  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    try {
       await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      if (this.closed) return;
+      debug('ignored a candidate', this.remoteId, candidate.candidate, err);
+    }
+  }
+
+  /**
+   * The candidate types of the pair ICE selected, local first (`host-host`, `srflx-srflx`,
+   * `relay-srflx`, ...): what the visitor's network allowed. Undefined when not known.
+   */
+  async selectedPair(): Promise<string | undefined> {
+    if (!this.isOpen) return undefined;
+    try {
+      const report = await this.pc.getStats();
+      let pairId: string | undefined;
+      report.forEach((entry: { type: string; selectedCandidatePairId?: string }) => {
+        if (entry.type === 'transport' && entry.selectedCandidatePairId) {
+          pairId = entry.selectedCandidatePairId;
+        }
+      });
+      const pair = pairId ? report.get(pairId) : undefined;
+      const local = pair ? report.get(pair.localCandidateId) : undefined;
+      const remote = pair ? report.get(pair.remoteCandidateId) : undefined;
+      if (!local?.candidateType || !remote?.candidateType) return undefined;
+      return `${local.candidateType}-${remote.candidateType}`;
+    } catch {
+      return undefined;
     }
   }
 

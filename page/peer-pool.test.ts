@@ -5,7 +5,7 @@ import { AGENT_LIMITS } from './config.js';
 import { type FakeRtcNetwork, installFakeRtc } from './fake-rtc.test-helper.js';
 import { FakeSignalingHub } from './fake-signaling.test-helper.js';
 import type { UploadRequest } from './peer.js';
-import { PeerPool } from './peer-pool.js';
+import { type DialOutcome, PeerPool } from './peer-pool.js';
 
 const VERSION = 'ab'.repeat(32);
 const ASSETS = 8;
@@ -31,6 +31,7 @@ function makePool(id: string, have: number[] = []) {
   for (const i of have) bitfield.set(i);
   const uploads: UploadRequest[] = [];
   const changes = { count: 0 };
+  const dials: DialOutcome[] = [];
   const pool: PeerPool = new PeerPool({
     relay: hub.relay(id, (from, data) => pool.handleSignal(from, data)),
     manifestVersion: VERSION,
@@ -39,9 +40,10 @@ function makePool(id: string, have: number[] = []) {
     // Uploads are left hanging: a request stays in flight until the test ends it.
     onUpload: (_peer, request) => uploads.push(request),
     onChange: () => changes.count++,
+    onDial: (outcome) => dials.push(outcome),
   });
   pools.push(pool);
-  return { id, pool, uploads, changes };
+  return { id, pool, uploads, changes, dials };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -121,6 +123,44 @@ describe('PeerPool', () => {
     expect(a.pool.size).toBe(max);
   });
 
+  it('reports the candidate pair of each connection it opens', async () => {
+    const a = makePool('peer-a');
+    makePool('peer-b');
+    await a.pool.connect('peer-b');
+    await eventually(() => a.dials.length === 1, 'the dial report');
+    expect(a.dials).toEqual([{ ok: true, pair: 'host-host' }]);
+  });
+
+  it('a peer it could not reach is reported once and never dialled again', async () => {
+    vi.useFakeTimers();
+    network.reachable = false;
+    const a = makePool('peer-a');
+    makePool('peer-b');
+    const first = rejection(a.pool.connect('peer-b'));
+    await vi.advanceTimersByTimeAsync(AGENT_LIMITS.peerConnectTimeoutMs);
+    expect(isPeerConnectError(await first, 'peer-timeout')).toBe(true);
+    expect(a.dials).toEqual([{ ok: false, failure: 'connect-timeout' }]);
+    const connectionsSoFar = network.connections.length;
+    network.reachable = true;
+    expect(a.pool.isUseless('peer-b')).toBe(true);
+    expect(isPeerConnectError(await rejection(a.pool.connect('peer-b')), 'peer-unreachable')).toBe(
+      true,
+    );
+    expect(network.connections).toHaveLength(connectionsSoFar);
+  });
+
+  it('ICE failing before the channel opened counts as ice-failed', async () => {
+    const a = makePool('peer-a');
+    makePool('peer-b');
+    network.reachable = false;
+    const dialled = rejection(a.pool.connect('peer-b'));
+    await eventually(() => network.connections.length === 2, 'both ends');
+    network.connections[0]!.failIce();
+    await dialled;
+    expect(a.dials).toEqual([{ ok: false, failure: 'ice-failed' }]);
+    expect(a.pool.isUseless('peer-b')).toBe(true);
+  });
+
   it('drops a peer whose connection closed, and dials it afresh next time', async () => {
     const a = makePool('peer-a', [1]);
     const b = makePool('peer-b');
@@ -146,8 +186,8 @@ describe('PeerPool', () => {
     const error = new PeerConnectError('bad-hash', 'chunk 3');
     a.pool.ban('peer-b', error);
     expect(peer.closed).toBe(true);
-    expect(a.pool.isBanned('peer-b')).toBe(true);
-    expect(a.pool.isBanned('peer-c')).toBe(false);
+    expect(a.pool.isUseless('peer-b')).toBe(true);
+    expect(a.pool.isUseless('peer-c')).toBe(false);
     expect(isPeerConnectError(await rejection(a.pool.connect('peer-b')), 'bad-hash')).toBe(true);
     await eventually(() => b.pool.size === 0, 'the far end');
     const made = network.connections.length;

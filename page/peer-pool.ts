@@ -1,4 +1,9 @@
-import { type Bitfield, PeerConnectError, type SignalData } from '../protocol/index.js';
+import {
+  type Bitfield,
+  type DialFailure,
+  PeerConnectError,
+  type SignalData,
+} from '../protocol/index.js';
 import { BanList } from './ban-list.js';
 import { AGENT_LIMITS } from './config.js';
 import { debug } from './log.js';
@@ -11,6 +16,10 @@ export interface SignalRelay {
   signal(to: string, data: SignalData): void;
 }
 
+export type DialOutcome =
+  | { ok: true; pair: string | undefined }
+  | { ok: false; failure: DialFailure };
+
 export interface PeerPoolOptions {
   relay: SignalRelay;
   manifestVersion: string;
@@ -18,12 +27,15 @@ export interface PeerPoolOptions {
   localHave: () => Bitfield;
   onUpload: UploadHandler;
   onChange?: () => void;
-  iceServers?: RTCIceServer[];
+  /** Each dial's outcome, for diagnostics: the candidate pair that won, or why it failed. */
+  onDial?: (outcome: DialOutcome) => void;
+  iceServers?: () => RTCIceServer[];
 }
 
 /**
  * Every peer connection of this visitor, kept open and reused across assets. A peer that sent
- * one bad chunk is banned for the session: never connected to or asked again.
+ * one bad chunk is banned for the session: never connected to or asked again. A peer whose
+ * connection failed (ICE, or no open channel within the connect timeout) is not dialled again.
  */
 export class PeerPool {
   private readonly options: PeerPoolOptions;
@@ -31,6 +43,8 @@ export class PeerPool {
   private readonly peers = new Map<string, Peer>();
   private readonly connecting = new Map<string, Promise<Peer>>();
   private readonly banned = new BanList();
+  /** Peers whose connection failed: dialling them again would only cost requests time. */
+  private readonly unreachable = new Set<string>();
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private closed = false;
 
@@ -43,8 +57,9 @@ export class PeerPool {
     return this.peers.size;
   }
 
-  isBanned(id: string): boolean {
-    return this.banned.has(id);
+  /** Banned, or proved unreachable: not worth a dial. */
+  isUseless(id: string): boolean {
+    return this.banned.has(id) || this.unreachable.has(id);
   }
 
   /** Connected peers that said they hold `asset`. */
@@ -56,6 +71,9 @@ export class PeerPool {
   connect(id: string): Promise<Peer> {
     if (this.closed) return Promise.reject(new PeerConnectError('peer-closed', 'pool closed'));
     if (this.banned.has(id)) return Promise.reject(new PeerConnectError('bad-hash', 'banned'));
+    if (this.unreachable.has(id)) {
+      return Promise.reject(new PeerConnectError('peer-unreachable', 'failed before'));
+    }
     const open = this.peers.get(id);
     if (open) return Promise.resolve(open);
     const pending = this.connecting.get(id);
@@ -108,10 +126,16 @@ export class PeerPool {
       remoteId: id,
       initiator,
       sendSignal: (data) => this.options.relay.signal(id, data),
-      iceServers: this.options.iceServers,
+      iceServers: this.options.iceServers?.(),
     });
     this.connections.set(id, connection);
     connection.onClose(() => {
+      const failure = connection.dialFailure;
+      if (failure) {
+        debug('dial failed', id, failure);
+        this.markUnreachable(id);
+        this.options.onDial?.({ ok: false, failure });
+      }
       if (this.connections.get(id) === connection) this.connections.delete(id);
       if (this.peers.get(id)?.closed) this.peers.delete(id);
       this.connecting.delete(id);
@@ -128,8 +152,11 @@ export class PeerPool {
         });
         this.peers.set(id, peer);
         this.connecting.delete(id);
-        debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)');
         this.options.onChange?.();
+        void connection.selectedPair().then((pair) => {
+          debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)', 'via', pair);
+          this.options.onDial?.({ ok: true, pair });
+        });
         return peer;
       },
       (err) => {
@@ -141,6 +168,14 @@ export class PeerPool {
     );
     this.connecting.set(id, ready);
     return ready;
+  }
+
+  private markUnreachable(id: string): void {
+    this.unreachable.add(id);
+    if (this.unreachable.size > AGENT_LIMITS.maxUnreachablePeers) {
+      const oldest = this.unreachable.values().next().value;
+      if (oldest !== undefined) this.unreachable.delete(oldest);
+    }
   }
 
   /** Keeps the connection count under the cap by closing the longest-idle unused peer. */

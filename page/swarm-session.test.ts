@@ -17,6 +17,7 @@ import {
   installFakeRtc,
 } from './fake-rtc.test-helper.js';
 import { hubAt, resetHubs } from './fake-signaling.test-helper.js';
+import type { DialOutcome } from './peer-pool.js';
 import { SwarmSession } from './swarm-session.js';
 
 // Signaling is an in-memory hub per URL; peers connect over the fake RTC; the rest is real.
@@ -70,8 +71,12 @@ function makeSession(held: number[] = [], options: { bigBytes?: Uint8Array } = {
   const stats = {
     bytesUploaded: 0,
     peers: 0,
+    dials: [] as DialOutcome[],
     setPeers(peers: number) {
       this.peers = peers;
+    },
+    recordDial(outcome: DialOutcome) {
+      this.dials.push(outcome);
     },
   };
   const store = {

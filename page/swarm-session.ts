@@ -19,7 +19,7 @@ export interface SwarmSessionOptions {
   signalUrl: string;
   /** Where uploads read from (the AssetStore). */
   store: BlobSource;
-  stats: UploadStats & Pick<AgentStats, 'setPeers'>;
+  stats: UploadStats & Pick<AgentStats, 'setPeers' | 'recordDial'>;
 }
 
 /**
@@ -58,6 +58,7 @@ export class SwarmSession {
         stats: options.stats,
       }),
       onChange: () => options.stats.setPeers(this.pool.size),
+      onDial: (outcome) => options.stats.recordDial(outcome),
     });
     this.signaling.on('signal', ({ from, data }) => this.pool.handleSignal(from, data));
     this.signaling.on('welcome', (peerId) =>

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DialStatsSchema } from './dial.js';
 import { ERROR_MESSAGES, type ErrorCode } from './errors.js';
 import { SHA256_HEX } from './hash.js';
 import { parseWith } from './validate.js';
@@ -63,7 +64,14 @@ export type ServedReport = v.InferOutput<typeof ServedSchema>;
 
 const BroadcastSchema = v.variant('type', [
   v.object({ type: v.literal('pc:need-agent') }),
-  v.object({ type: v.literal('pc:leader-stats'), bytesUploaded: Uint, peers: Uint }),
+  v.object({
+    type: v.literal('pc:leader-stats'),
+    bytesUploaded: Uint,
+    peers: Uint,
+    // Optional: a tab of an older release may lead this one's tabs.
+    dialFailures: v.optional(DialStatsSchema.entries.dialFailures),
+    candidatePairs: v.optional(DialStatsSchema.entries.candidatePairs),
+  }),
 ]);
 export type BroadcastMessage = v.InferOutput<typeof BroadcastSchema>;
 

@@ -15,6 +15,7 @@ export const ERROR_MESSAGES = {
   'peer-closed': 'the peer connection closed',
   'peer-timeout': 'the peer did not answer in time',
   'peer-busy': 'the peer is at its upload limit',
+  'peer-unreachable': 'the peer could not be reached',
   'peer-error': 'the peer answered with an error',
   'no-peers': 'no peer holds the asset',
   'agent-unavailable': 'no peer agent is running for this origin',

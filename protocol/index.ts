@@ -2,6 +2,7 @@ export * from './bitfield.js';
 export * from './bridge.js';
 export * from './coded-error.js';
 export * from './constants.js';
+export * from './dial.js';
 export * from './errors.js';
 export * from './hash.js';
 export * from './manifest.js';
