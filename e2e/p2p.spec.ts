@@ -13,6 +13,7 @@ import {
 } from './fixtures.js';
 import {
   corruptOutgoingChunks,
+  hangMainThread,
   pageAssetPaths,
   recordServed,
   signalConnections,
@@ -33,6 +34,20 @@ const FALLBACK_LOAD_BUDGET_MS = 15_000;
 const LEADER_TAKEOVER_MS = 1_000;
 /** A slow seeder (bytes/s) so that a test can close it mid-transfer. */
 const SLOW_UPLINK_BYTES_PER_S = 256 * 1024;
+/**
+ * A seeder that trickles: one 64 KiB chunk every ~1.4 s, just inside both stall deadlines
+ * (the agent's 1.5 s, the worker's 2 s). Alone it would take ~20 s for the largest image.
+ */
+const TRICKLE_BYTES_PER_S = 46 * 1024;
+/** The gallery with a trickling seeder: the throughput floor hands its rest to the origin. */
+const TRICKLE_PAGE_BUDGET_MS = 10_000;
+/**
+ * A page while our leader tab is frozen: the worker must not wait its 4 s first-chunk deadline
+ * on an agent that cannot answer (generous for a loaded CI box).
+ */
+const FROZEN_LEADER_PAGE_BUDGET_MS = 3_500;
+/** How long the leader tab's event loop stays blocked: past every budget of the page load. */
+const LEADER_HANG_MS = 8_000;
 
 async function seeder(
   newVisitor: () => Promise<Visitor>,
@@ -158,6 +173,57 @@ test.describe('assets from peers', () => {
     await waitForStored(b.page, assets);
     await expectSameBytesAsOrigin(b, server, assets);
     expect(b.consoleErrors).toEqual([]);
+  });
+
+  test('a seeder that trickles just inside the stall deadlines loses to the origin', async ({
+    newVisitor,
+    server,
+  }) => {
+    const trickle = await newVisitor();
+    await throttleOutgoing(trickle.context, TRICKLE_BYTES_PER_S);
+    await recordServed(trickle.context);
+    await gotoSitePage(trickle.page, '/');
+    const assets = await pageAssetPaths(trickle.page);
+    await waitForStored(trickle.page, assets);
+
+    const b = await newVisitor();
+    await recordServed(b.context);
+    const started = Date.now();
+    await gotoSitePage(b.page, '/');
+    expect((await allImagesDecoded(b.page)).undecoded).toEqual([]);
+    const served = await waitForServed(b.page, assets);
+    expect(Date.now() - started).toBeLessThan(TRICKLE_PAGE_BUDGET_MS);
+    const largest = [...served.values()].sort(
+      (x, y) => y.peer + y.origin + y.cache - (x.peer + x.origin + x.cache),
+    )[0]!;
+    expect(largest.origin, largest.path).toBeGreaterThan(0);
+    await expectSameBytesAsOrigin(b, server, assets);
+    expect(b.consoleErrors).toEqual([]);
+  });
+
+  test('our leader tab stops answering (frozen or hung): the page of another tab goes to the origin at once', async ({
+    newVisitor,
+  }) => {
+    await seeder(newVisitor, '/');
+    const visitor = await newVisitor();
+    await recordServed(visitor.context);
+    const leader = visitor.page;
+    await gotoSitePage(leader, '/about.html');
+    await expect.poll(() => leader.evaluate(() => window.peerconnect?.leader)).toBe(true);
+    // DevTools' Page.setWebLifecycleState('frozen') does not freeze a page in headless
+    // Chromium 156 (no freeze event, timers run on), so the tab's event loop is stopped the
+    // way a frozen or hung tab has it: messages to it queue up, unanswered.
+    const hung = hangMainThread(leader, LEADER_HANG_MS);
+
+    const other = await visitor.context.newPage();
+    const started = Date.now();
+    await gotoSitePage(other, '/');
+    expect((await allImagesDecoded(other)).undecoded).toEqual([]);
+    const served = await waitForServed(other, await pageAssetPaths(other));
+    expect(Date.now() - started).toBeLessThan(FROZEN_LEADER_PAGE_BUDGET_MS);
+    expect([...served.values()].filter((report) => report.source === 'peer')).toEqual([]);
+    await hung;
+    expect(visitor.consoleErrors).toEqual([]);
   });
 
   test('a signaling server that refuses connections: the page loads from the origin', async ({

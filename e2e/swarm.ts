@@ -175,3 +175,16 @@ export async function throttleOutgoing(
     };
   }, bytesPerSecond);
 }
+
+/**
+ * Blocks the page's event loop for `ms` (a frozen or hung tab: timers, messages and WebRTC
+ * callbacks wait). Resolves when the page runs again.
+ */
+export async function hangMainThread(page: Page, ms: number): Promise<void> {
+  await page.evaluate((duration) => {
+    const end = Date.now() + duration;
+    while (Date.now() < end) {
+      // Busy: nothing else runs in this tab meanwhile.
+    }
+  }, ms);
+}
