@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { CLIENT_METRIC_NAMES } from '../origin/index.js';
 import type { PeerConnectStats } from '../page/index.js';
 import {
   BEACON_FORMAT,
@@ -143,10 +144,8 @@ test.describe('dashboard', () => {
     expect(data.ttfbMs.peer).not.toBeNull();
     expect(data.ttfbMs.origin).not.toBeNull();
     const metrics = await (await get(server, PATHS.metrics)).text();
-    expect(metricSum(metrics, 'peerconnect_client_bytes_total', { source: 'peer' })).toBe(
-      expected.peer,
-    );
-    expect(metricSum(metrics, 'peerconnect_client_uploaded_bytes_total')).toBe(expected.uploaded);
+    expect(metricSum(metrics, CLIENT_METRIC_NAMES.bytes, { source: 'peer' })).toBe(expected.peer);
+    expect(metricSum(metrics, CLIENT_METRIC_NAMES.uploaded)).toBe(expected.uploaded);
 
     const owner = await newVisitor({ viewport: VIEWPORTS.desktop });
     await owner.page.goto(`${server.url}${DASHBOARD_PATHS.page}`);

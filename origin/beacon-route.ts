@@ -38,7 +38,8 @@ export function beaconOriginAllowed(req: IncomingMessage, allowed: ReadonlySet<s
 /**
  * POST /peerconnect/stats: one visitor page's beacon. Every refusal changes no figure and says
  * why with its status: 403 origin, 429 rate, 415 type, 413 size, 400 shape, 422 numbers that
- * no real page could have seen (unknown asset, more bytes than the asset).
+ * no real page could have seen (unknown asset, more bytes than the asset). No CORS headers:
+ * a beacon's text/plain body needs no preflight, and no page reads the answer.
  */
 export const beaconRoute: Route = {
   name: 'beacon',

@@ -2,7 +2,7 @@
  * The site's HTTP origin: static files, Range, conditional requests, injection, first visit,
  * and the owner's endpoints (metrics, stats beacons, dashboard).
  */
-export { ADMIN_TOKEN_MIN_LENGTH, dashboardEntryPath } from './admin-auth.js';
+export { dashboardEntryPath } from './admin-auth.js';
 export { defaultBundleDir, missingBundles } from './bundles.js';
 export { CLIENT_METRIC_NAMES } from './client-metrics.js';
 export {
@@ -12,10 +12,9 @@ export {
   type FirstVisitMode,
 } from './first-visit.js';
 export { AGENT_SCRIPT_TAG } from './html-inject.js';
-export { censusFromGauges, type LiveCensus } from './live-census.js';
+export { censusFromGauges } from './live-census.js';
 export type { OriginContext } from './origin-context.js';
 export { handleOriginRequest } from './origin-handler.js';
 export { createOriginMetrics, ORIGIN_METRIC_NAMES } from './origin-metrics.js';
 export { createOwnerContext } from './owner-context.js';
-export { OwnerConfigError } from './owner-errors.js';
 export { findPackageRoot, packageVersion } from './package-root.js';
