@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
-/** Two browser bundles, each one self-contained IIFE (a service worker and a page script). */
+/**
+ * Three browser bundles, each one self-contained IIFE: the service worker, the page script, and
+ * the site owner's dashboard (with uPlot and its CSS inlined).
+ */
 const ENTRIES = {
   sw: { entry: 'sw/sw.ts', fileName: 'peerconnect-sw.js', name: 'PeerConnectServiceWorker' },
   agent: { entry: 'page/agent.ts', fileName: 'agent.js', name: 'PeerConnectAgent' },
+  dashboard: { entry: 'dashboard/main.ts', fileName: 'dashboard.js', name: 'PeerConnectDashboard' },
 } as const;
 
 export default defineConfig(({ mode }) => {

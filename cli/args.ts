@@ -20,6 +20,8 @@ export type Command =
       host: string;
       inject: boolean;
       firstVisit: FirstVisitMode;
+      adminToken?: string;
+      allowedOrigins?: string[];
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -49,6 +51,8 @@ export function parseCommand(argv: readonly string[]): Command {
         host: { type: 'string' },
         'no-inject': { type: 'boolean' },
         'first-visit': { type: 'string' },
+        'admin-token': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
       });
       if (values.help) return { name: 'help' };
       return {
@@ -58,6 +62,8 @@ export function parseCommand(argv: readonly string[]): Command {
         host: values.host ?? DEFAULT_HOST,
         inject: !values['no-inject'],
         firstVisit: firstVisitOf(values['first-visit']),
+        adminToken: values['admin-token'],
+        allowedOrigins: values['allow-origin'],
       };
     }
     default:

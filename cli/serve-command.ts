@@ -18,6 +18,8 @@ export async function runServe(
     host: command.host,
     inject: command.inject,
     firstVisit: command.firstVisit,
+    adminToken: command.adminToken,
+    allowedOrigins: command.allowedOrigins,
     log: (line) => {
       progress.clear();
       io.stderr.write(`${line}\n`);
@@ -25,6 +27,8 @@ export async function runServe(
     onManifestProgress: (p) => progress.update(p),
   }).finally(() => progress.clear());
   io.stdout.write(`peerconnect: serving ${command.siteDir} at ${server.url} (Ctrl+C to stop)\n`);
+  const login = command.adminToken === undefined ? '' : ' (one-time login link)';
+  io.stdout.write(`peerconnect: dashboard${login}: ${server.dashboardUrl}\n`);
   const signal = await nextSignal();
   // A second signal while closing gets Node's default handling: exit at once.
   io.stderr.write(`peerconnect: ${signal}: closing\n`);

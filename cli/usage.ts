@@ -11,6 +11,9 @@ Options for serve:
   --no-inject                   Do not add the agent's script tag to HTML pages
   --first-visit bootstrap|off   Answer a browser's first navigation with a page that
                                 installs the service worker and reloads (default bootstrap)
+  --admin-token <token>         Require this token for /peerconnect/metrics and the dashboard
+                                (Authorization: Bearer, or the one-time login link printed)
+  --allow-origin <origin>       Also accept stats beacons from pages of this origin (repeatable)
 
 Global options:
   -h, --help                    Show this help

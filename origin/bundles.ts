@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PATHS } from '../protocol/index.js';
+import { DASHBOARD_PATHS, PATHS } from '../protocol/index.js';
 import { findPackageRoot } from './package-root.js';
 
 /** Where vite writes the browser bundles, inside the peerconnect package. */
@@ -8,6 +8,7 @@ const BROWSER_DIST = join('dist', 'browser');
 /** File names vite.config.ts gives the bundles, and their source maps' suffix. */
 const SW_FILE = 'peerconnect-sw.js';
 const AGENT_FILE = 'agent.js';
+const DASHBOARD_FILE = 'dashboard.js';
 const MAP = '.map';
 
 export interface Bundle {
@@ -21,7 +22,8 @@ export interface Bundle {
 const NO_CACHE = { 'Cache-Control': 'no-cache' } as const;
 
 /**
- * The browser bundles by URL path. All are `no-cache` (revalidated every time, cheap with
+ * The browser bundles by URL path. The dashboard's is not required: a site is served without it
+ * (its page then says to build it). All are `no-cache` (revalidated every time, cheap with
  * ETag) so a new release reaches every visitor at once; the worker may control the whole site.
  */
 export const BUNDLES: ReadonlyMap<string, Bundle> = new Map<string, Bundle>([
@@ -35,6 +37,11 @@ export const BUNDLES: ReadonlyMap<string, Bundle> = new Map<string, Bundle>([
     { file: `${SW_FILE}${MAP}`, required: false, headers: NO_CACHE },
   ],
   [`${PATHS.agent}${MAP}`, { file: `${AGENT_FILE}${MAP}`, required: false, headers: NO_CACHE }],
+  [DASHBOARD_PATHS.script, { file: DASHBOARD_FILE, required: false, headers: NO_CACHE }],
+  [
+    `${DASHBOARD_PATHS.script}${MAP}`,
+    { file: `${DASHBOARD_FILE}${MAP}`, required: false, headers: NO_CACHE },
+  ],
 ]);
 
 export function defaultBundleDir(): string {

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { FirstVisitMode } from './first-visit.js';
 import type { OriginMetrics } from './origin-metrics.js';
+import type { OwnerContext } from './owner-context.js';
 
 /** What the origin's routes share for the life of one server. */
 export interface OriginContext {
@@ -15,6 +16,8 @@ export interface OriginContext {
   readonly firstVisit: FirstVisitMode;
   readonly registry: Registry;
   readonly metrics: OriginMetrics;
+  /** Beacons, dashboard and admin token. */
+  readonly owner: OwnerContext;
   /** `performance.now()` at start, for the uptime in healthz. */
   readonly startedAt: number;
 }

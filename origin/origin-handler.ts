@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ALLOWED_METHODS, CORS_HEADERS, sendPreflight } from './cors.js';
+import { CORS_HEADERS, sendPreflight } from './cors.js';
 import { type Exchange, sendError } from './exchange.js';
 import type { OriginContext } from './origin-context.js';
 import { ROUTES } from './origin-routes.js';
@@ -11,17 +11,34 @@ export async function handleOriginRequest(
   res: ServerResponse,
   ctx: OriginContext,
 ): Promise<void> {
-  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
   const parsed = parseRequestTarget(req.url);
   const kind = parsed.ok && ctx.assetPaths.has(parsed.target.urlPath) ? 'asset' : 'other';
-  const ex: Exchange = { req, res, kind, countBytes: (n) => ctx.metrics.bytes.inc({ kind }, n) };
+  const ex: Exchange = {
+    req,
+    res,
+    kind,
+    countBytes: (n) => {
+      ctx.metrics.bytes.inc({ kind }, n);
+      if (kind === 'asset') ctx.owner.stats.recordOriginServed(n);
+    },
+  };
   res.on('close', () => ctx.metrics.requests.inc({ kind, status: String(res.statusCode) }));
-  if (!parsed.ok) return sendError(ex, parsed.status, parsed.reason);
-  if (req.method === 'OPTIONS') return sendPreflight(ex);
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return sendError(ex, 405, `${req.method} is not supported.`, { Allow: ALLOWED_METHODS });
+  if (!parsed.ok) {
+    // A malformed target would have named a site file: its error is public like them.
+    setCorsHeaders(res);
+    return sendError(ex, parsed.status, parsed.reason);
   }
-  const { target } = parsed;
-  const route = ROUTES.find((candidate) => candidate.matches(target.urlPath));
-  await route?.handle(ex, target, ctx);
+  // The last route (the site's files) matches every path.
+  const route = ROUTES.find((candidate) => candidate.matches(parsed.target.urlPath))!;
+  if (route.cors) setCorsHeaders(res);
+  const allow = [...route.methods, 'OPTIONS'].join(', ');
+  if (req.method === 'OPTIONS') return sendPreflight(ex, route.cors, allow);
+  if (!route.methods.includes(req.method ?? '')) {
+    return sendError(ex, 405, `${req.method} is not supported here.`, { Allow: allow });
+  }
+  await route.handle(ex, parsed.target, ctx);
+}
+
+function setCorsHeaders(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
 }

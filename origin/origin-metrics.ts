@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 /** `asset`: the URL path is listed in the manifest (what peers could have served instead). */
 export type OriginKind = 'asset' | 'other';
@@ -17,10 +17,12 @@ export const ORIGIN_METRIC_NAMES = {
   bootstraps: 'peerconnect_bootstrap_total',
 } as const;
 
-/** Registers the origin's metrics, and the process defaults, on the server's own registry. */
+/**
+ * Registers the origin's metrics on the server's own registry. Not prom-client's process
+ * defaults: /metrics may be open to anyone, and heap and file descriptor figures are internals.
+ */
 export function createOriginMetrics(registry: Registry): OriginMetrics {
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
   return {
     bytes: new Counter({
       name: ORIGIN_METRIC_NAMES.bytes,

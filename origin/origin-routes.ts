@@ -4,23 +4,18 @@ import { performance } from 'node:perf_hooks';
 import { PATHS } from '../protocol/index.js';
 import { contentTypeFor } from '../site/index.js';
 import { BUNDLES } from './bundles.js';
-import { type Exchange, sendError, sendText } from './exchange.js';
-import type { OriginContext } from './origin-context.js';
-import type { RequestTarget } from './request-target.js';
+import { sendError, sendText } from './exchange.js';
+import { OWNER_ROUTES } from './owner-routes.js';
+import { READ_METHODS, type Route } from './route.js';
 import { sendEntity } from './send-entity.js';
 import { fileEntity, serveSiteFile } from './site-route.js';
 
 const MS_PER_SECOND = 1000;
 
-/** One kind of GET/HEAD the origin answers; the first route that matches a path handles it. */
-export interface Route {
-  readonly name: string;
-  matches(urlPath: string): boolean;
-  handle(ex: Exchange, target: RequestTarget, ctx: OriginContext): Promise<void> | void;
-}
-
 const healthz: Route = {
   name: 'healthz',
+  cors: false,
+  methods: READ_METHODS,
   matches: (path) => path === PATHS.healthz,
   handle(ex, _target, ctx) {
     const uptime = (performance.now() - ctx.startedAt) / MS_PER_SECOND;
@@ -29,18 +24,11 @@ const healthz: Route = {
   },
 };
 
-const metrics: Route = {
-  name: 'metrics',
-  matches: (path) => path === PATHS.metrics,
-  async handle(ex, _target, ctx) {
-    const text = await ctx.registry.metrics();
-    sendText(ex, 200, ctx.registry.contentType, text, { 'Cache-Control': 'no-store' });
-  },
-};
-
 /** Revalidated on every load (no-cache + ETag): a rebuilt site must reach visitors at once. */
 const manifest: Route = {
   name: 'manifest',
+  cors: true,
+  methods: READ_METHODS,
   matches: (path) => path === PATHS.manifest,
   async handle(ex, _target, ctx) {
     const stats = await stat(ctx.manifestPath).catch(() => undefined);
@@ -53,6 +41,8 @@ const manifest: Route = {
 
 const bundles: Route = {
   name: 'bundles',
+  cors: true,
+  methods: READ_METHODS,
   matches: (path) => BUNDLES.has(path),
   async handle(ex, target, ctx) {
     const bundle = BUNDLES.get(target.urlPath)!;
@@ -74,6 +64,8 @@ const bundles: Route = {
 /** The WebSocket endpoint is served on `upgrade`; a plain request there gets told so. */
 const signal: Route = {
   name: 'signal',
+  cors: true,
+  methods: READ_METHODS,
   matches: (path) => path === PATHS.signal,
   handle(ex) {
     sendError(ex, 426, `${PATHS.signal} is a WebSocket endpoint.`, { Upgrade: 'websocket' });
@@ -82,8 +74,10 @@ const signal: Route = {
 
 const site: Route = {
   name: 'site',
+  cors: true,
+  methods: READ_METHODS,
   matches: () => true,
   handle: serveSiteFile,
 };
 
-export const ROUTES: readonly Route[] = [healthz, metrics, manifest, bundles, signal, site];
+export const ROUTES: readonly Route[] = [healthz, ...OWNER_ROUTES, manifest, bundles, signal, site];

@@ -3,6 +3,7 @@ import { PeerConnectApi } from './api.js';
 import { runWhenLeader } from './leader-election.js';
 import { debug } from './log.js';
 import { signalUrl, startLeaderAgent } from './peer-agent.js';
+import { startStatsBeacon } from './stats-beacon.js';
 
 declare global {
   interface Window {
@@ -19,6 +20,7 @@ function main(): void {
   const script = document.currentScript as HTMLScriptElement | null;
   const api = new PeerConnectApi();
   window.peerconnect = api;
+  startStatsBeacon(api);
   navigator.serviceWorker
     .register(PATHS.serviceWorker, { scope: '/', updateViaCache: 'none' })
     .catch((err) => debug('service worker registration failed', err));

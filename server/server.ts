@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import {
+  censusFromGauges,
   createOriginMetrics,
+  createOwnerContext,
+  dashboardEntryPath,
   defaultBundleDir,
   type FirstVisitMode,
   handleOriginRequest,
@@ -25,6 +28,11 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 /** On close, requests still running after this long are cut off. */
 const CLOSE_GRACE_MS = 2000;
+/** Signaling's gauges, which the dashboard reads for its live figures. */
+const SIGNAL_GAUGES = {
+  peersOnline: 'peerconnect_signal_connections',
+  swarms: 'peerconnect_signal_swarms',
+};
 
 export interface ServeOptions {
   siteDir: string;
@@ -40,6 +48,10 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Progress of a manifest build at start, when one is needed. */
   onManifestProgress?: (progress: BuildProgress) => void;
+  /** Makes the metrics and the dashboard require this token (bearer or login cookie). */
+  adminToken?: string;
+  /** Origins besides the server's own whose pages may send stats beacons. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -47,6 +59,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly manifestVersion: string;
+  /** The dashboard; with an admin token, its one-time login link. */
+  readonly dashboardUrl: string;
   /** Stops accepting, closes signaling, ends open connections; idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +90,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
   const registry = new Registry();
+  const owner = createOwnerContext({
+    registry,
+    manifest,
+    log,
+    census: censusFromGauges(registry, SIGNAL_GAUGES),
+    adminToken: options.adminToken,
+    allowedOrigins: options.allowedOrigins,
+  });
   const ctx: OriginContext = {
     siteRoot,
     manifestPath: manifestPathOf(siteRoot),
@@ -86,6 +108,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     firstVisit: options.firstVisit ?? 'bootstrap',
     registry,
     metrics: createOriginMetrics(registry),
+    owner: owner.owner,
     startedAt: performance.now(),
   };
   const server = createServer((req, res) => {
@@ -100,16 +123,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     await listen(server, options.port ?? DEFAULT_PORT, host);
   } catch (err) {
+    owner.close();
     await signaling.close();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
+  const url = originUrl(host, port);
   return {
-    url: originUrl(host, port),
+    url,
     port,
     manifestVersion: manifest.version,
+    dashboardUrl: new URL(dashboardEntryPath(owner.owner.auth), url).href,
     close() {
+      owner.close();
       closing ??= signaling.close().then(() => closeServer(server));
       return closing;
     },
