@@ -4,6 +4,7 @@ export * from './coded-error.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './ice.js';
 export * from './manifest.js';
 export * from './signaling.js';
 export * from './verify.js';
