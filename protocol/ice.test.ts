@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ICE_LIMITS, iceUrlScheme, isIceHost, safeParseIceServers } from './ice.js';
 
+/** The longest hostname (253 characters) and a server at every per-field cap. */
+const LONGEST_HOST = `${`${'a'.repeat(63)}.`.repeat(3)}${'a'.repeat(61)}`;
+const longest = {
+  urls: Array(ICE_LIMITS.maxUrlsPerServer).fill(`turns:${LONGEST_HOST}:65535?transport=tcp`),
+  username: 'u'.repeat(ICE_LIMITS.maxCredentialLength),
+  credential: 'c'.repeat(ICE_LIMITS.maxCredentialLength),
+};
+
 describe('isIceHost', () => {
   it('accepts DNS names, IPv4 and bracketed IPv6', () => {
     for (const host of [
@@ -15,6 +23,8 @@ describe('isIceHost', () => {
     ]) {
       expect(isIceHost(host), host).toBe(true);
     }
+    expect(isIceHost(LONGEST_HOST)).toBe(true);
+    expect(isIceHost(`a${LONGEST_HOST}`)).toBe(false);
   });
 
   it('refuses anything else', () => {
@@ -89,6 +99,10 @@ describe('safeParseIceServers', () => {
     });
   });
 
+  it('accepts a server at every per-field cap', () => {
+    expect(safeParseIceServers([longest]).servers).toHaveLength(1);
+  });
+
   it('names the first bad field', () => {
     const cases: [unknown, string][] = [
       [{}, 'the list'],
@@ -99,6 +113,7 @@ describe('safeParseIceServers', () => {
       [[{ urls: 'stun:a', username: 'u'.repeat(ICE_LIMITS.maxCredentialLength + 1) }], 'username'],
       [Array(ICE_LIMITS.maxServers + 1).fill({ urls: 'stun:a' }), 'the list'],
       [[{ urls: Array(ICE_LIMITS.maxUrlsPerServer + 1).fill('stun:a') }], '0.urls'],
+      [Array(ICE_LIMITS.maxServers).fill(longest), 'characters as JSON'],
     ];
     for (const [input, problem] of cases) {
       expect(safeParseIceServers(input).problem, JSON.stringify(input)).toContain(problem);

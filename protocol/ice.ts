@@ -15,6 +15,11 @@ export const ICE_LIMITS = {
   maxUrlLength: 512,
   /** Longest username or credential (a TURN REST username is ~30 characters). */
   maxCredentialLength: 512,
+  /**
+   * Longest list as JSON. The per-field caps alone would allow ~40 KiB; this keeps a `welcome`
+   * carrying the list well under SIGNALING_LIMITS.maxMessageBytes (32 KiB).
+   */
+  maxJsonLength: 16 * 1024,
   /** Longest DNS name (RFC 1035 §2.3.4). */
   maxHostnameLength: 253,
 } as const;
@@ -93,6 +98,10 @@ export const IceServerSchema = v.pipe(
 export const IceServersSchema = v.pipe(
   v.array(IceServerSchema),
   v.maxLength(ICE_LIMITS.maxServers),
+  v.check(
+    (servers) => JSON.stringify(servers).length <= ICE_LIMITS.maxJsonLength,
+    `must be at most ${ICE_LIMITS.maxJsonLength} characters as JSON`,
+  ),
 );
 
 /** One ICE server: assignable to the DOM's `RTCIceServer`. */

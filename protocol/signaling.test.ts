@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeerConnectError } from './errors.js';
+import { ICE_LIMITS } from './ice.js';
 import {
   encodeSignalMessage,
   parseClientMessage,
@@ -145,6 +146,13 @@ describe('parseServerMessage', () => {
       { t: 'error', code: 'rate-limited', message: 'slow down' },
     ];
     for (const message of valid) expect(parseServerMessage(json(message))).toEqual(message);
+  });
+
+  it('has room in one frame for the longest ICE server list', () => {
+    const overhead = encodeSignalMessage({ t: 'welcome', peerId: PEER, peers: 0xffff_ffff }).length;
+    expect(overhead + ',"iceServers":'.length + ICE_LIMITS.maxJsonLength).toBeLessThan(
+      SIGNALING_LIMITS.maxMessageBytes,
+    );
   });
 
   it('rejects malformed server messages', () => {
