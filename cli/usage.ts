@@ -11,6 +11,17 @@ Options for serve:
   --no-inject                   Do not add the agent's script tag to HTML pages
   --first-visit bootstrap|off   Answer a browser's first navigation with a page that
                                 installs the service worker and reloads (default bootstrap)
+  --stun-port <n>               UDP port of the built-in STUN server, on --host (default
+                                3478; 0 turns it off). Visitors are told stun:<the host
+                                they loaded the page from>:<n>
+  --ice-servers <urls|file>     Tell visitors these ICE servers instead of the built-in
+                                STUN server: comma-separated stun:/stuns: URLs, or a JSON
+                                file holding an RTCIceServer[] (TURN with credentials too)
+  --turn-secret <secret>        Give each visitor fresh TURN credentials (valid 12 hours)
+                                made with this secret, as coturn's use-auth-secret
+                                expects (its static-auth-secret); needs --turn-url
+  --turn-url <urls>             The relay's comma-separated turn:/turns: URLs, e.g.
+                                turn:turn.example.com:3478?transport=udp
 
 Global options:
   -h, --help                    Show this help
