@@ -22,6 +22,7 @@ describe('parseCommand', () => {
       host: '127.0.0.1',
       inject: true,
       firstVisit: 'bootstrap',
+      stunPort: 3478,
     });
   });
 
@@ -36,6 +37,13 @@ describe('parseCommand', () => {
         '--no-inject',
         '--first-visit',
         'off',
+        '--stun-port',
+        '0',
+        '--ice-servers',
+        'stun:stun.example.com:3478, stuns:[2001:db8::1]',
+        '--turn-secret',
+        's3cret',
+        '--turn-url=turn:198.18.0.1:3478?transport=udp,turns:turn.example.com:5349',
       ]),
     ).toEqual({
       name: 'serve',
@@ -44,6 +52,18 @@ describe('parseCommand', () => {
       host: '0.0.0.0',
       inject: false,
       firstVisit: 'off',
+      stunPort: 0,
+      iceServers: [{ urls: 'stun:stun.example.com:3478' }, { urls: 'stuns:[2001:db8::1]' }],
+      turn: {
+        secret: 's3cret',
+        urls: ['turn:198.18.0.1:3478?transport=udp', 'turns:turn.example.com:5349'],
+      },
+    });
+    expect(parseCommand(['serve', 'site', '--stun-port', '13478'])).toMatchObject({
+      stunPort: 13478,
+    });
+    expect(parseCommand(['serve', 'site', '--ice-servers', './ice.json'])).toMatchObject({
+      iceServers: { file: './ice.json' },
     });
   });
 
@@ -68,6 +88,48 @@ describe('parseCommand', () => {
     expect(usageError(['serve', 'a', '--port', '80x'])).toContain("not '80x'");
     expect(usageError(['serve', 'a', '--first-visit', 'maybe'])).toContain(
       '--first-visit must be bootstrap or off',
+    );
+  });
+
+  it('refuses bad STUN, ICE and TURN options, naming the bad entry', () => {
+    const serve = (...args: string[]) => usageError(['serve', 'a', ...args]);
+    expect(serve('--stun-port', '65536')).toContain("--stun-port must be 0..65535, not '65536'");
+    expect(serve('--stun-port', 'x')).toContain("--stun-port must be 0..65535, not 'x'");
+    expect(serve('--stun-port')).toContain('--stun-port');
+    expect(serve('--ice-servers', '')).toContain('--ice-servers needs URLs or a file');
+    expect(serve('--ice-servers', 'stun:a.example,stun:bad host')).toContain(
+      "--ice-servers: 'stun:bad host' is not a stun: or stuns: URL",
+    );
+    expect(serve('--ice-servers', 'stun:a.example,,stun:b.example')).toContain(
+      "--ice-servers: '' is not",
+    );
+    expect(serve('--ice-servers', 'stun:a.example,http://b.example')).toContain(
+      "'http://b.example' is not a stun: or stuns: URL",
+    );
+    expect(serve('--ice-servers', 'stun:a.example:99999')).toContain("'stun:a.example:99999'");
+    expect(serve('--ice-servers', 'turn:t.example')).toContain(
+      "--ice-servers: 'turn:t.example' needs a username and credential",
+    );
+    const nine = Array(9).fill('stun:a.example').join(',');
+    expect(serve('--ice-servers', nine)).toContain('at most 8 servers, not 9');
+    const eight = Array(8).fill('stun:a.example').join(',');
+    expect(
+      serve('--ice-servers', eight, '--turn-secret', 's', '--turn-url', 'turn:t.example'),
+    ).toContain('at most 7 servers with --turn-url, not 8');
+    expect(serve('--turn-secret', 's')).toContain('--turn-secret needs --turn-url');
+    expect(serve('--turn-url', 'turn:t.example')).toContain('--turn-url needs --turn-secret');
+    expect(serve('--turn-secret', '', '--turn-url', 'turn:t.example')).toContain(
+      '--turn-secret must not be empty',
+    );
+    expect(serve('--turn-secret', 's', '--turn-url', 'turn:t.example,stun:s.example')).toContain(
+      "--turn-url: 'stun:s.example' is not a turn: or turns: URL",
+    );
+    expect(serve('--turn-secret', 's', '--turn-url', 'turn:t.example?transport=quic')).toContain(
+      "'turn:t.example?transport=quic'",
+    );
+    const many = Array(9).fill('turn:t.example').join(',');
+    expect(serve('--turn-secret', 's', '--turn-url', many)).toContain(
+      '--turn-url takes at most 8 URLs',
     );
   });
 });

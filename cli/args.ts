@@ -2,10 +2,13 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
+  DEFAULT_STUN_PORT,
   FIRST_VISIT_MODES,
   type FirstVisitMode,
+  type TurnOptions,
 } from '../server/index.js';
 import { CliError } from './errors.js';
+import { type IceServersOption, parseIceServersOption, parseTurnOptions } from './ice-options.js';
 
 const MAX_PORT = 65_535;
 
@@ -22,6 +25,10 @@ export type Command =
       firstVisit: FirstVisitMode;
       adminToken?: string;
       allowedOrigins?: string[];
+      /** 0: no STUN server. */
+      stunPort: number;
+      iceServers?: IceServersOption;
+      turn?: TurnOptions;
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -53,17 +60,26 @@ export function parseCommand(argv: readonly string[]): Command {
         'first-visit': { type: 'string' },
         'admin-token': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'stun-port': { type: 'string' },
+        'ice-servers': { type: 'string' },
+        'turn-secret': { type: 'string' },
+        'turn-url': { type: 'string' },
       });
       if (values.help) return { name: 'help' };
+      const turn = parseTurnOptions(values['turn-secret'], values['turn-url']);
+      const iceServers = parseIceServersOption(values['ice-servers'], turn !== undefined);
       return {
         name: 'serve',
         siteDir: siteDirOf(positionals),
-        port: portOf(values.port),
+        port: portOf('--port', values.port, DEFAULT_PORT),
         host: values.host ?? DEFAULT_HOST,
         inject: !values['no-inject'],
         firstVisit: firstVisitOf(values['first-visit']),
         adminToken: values['admin-token'],
         allowedOrigins: values['allow-origin'],
+        stunPort: portOf('--stun-port', values['stun-port'], DEFAULT_STUN_PORT),
+        ...(iceServers && { iceServers }),
+        ...(turn && { turn }),
       };
     }
     default:
@@ -90,11 +106,11 @@ function siteDirOf(positionals: string[]): string {
   return siteDir;
 }
 
-function portOf(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_PORT;
+function portOf(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
   const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!(port <= MAX_PORT))
-    throw new CliError('usage', `--port must be 0..${MAX_PORT}, not '${text}'`);
+    throw new CliError('usage', `${flag} must be 0..${MAX_PORT}, not '${text}'`);
   return port;
 }
 

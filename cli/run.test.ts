@@ -96,4 +96,13 @@ describe('runCli', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the site directory does not exist');
   });
+
+  it('fails serve with usage on an unreadable --ice-servers file, before building anything', async () => {
+    const s = await site({ 'a.js': 'a' });
+    const missing = join(s.outside, 'ice.json');
+    const result = await run(['serve', s.dir, '--port', '0', '--ice-servers', missing]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`peerconnect: invalid usage: --ice-servers: '${missing}'`);
+    await expect(readFile(manifestPathOf(s.dir))).rejects.toThrow();
+  });
 });

@@ -2,6 +2,7 @@ import { startServer } from '../server/index.js';
 import type { Command } from './args.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './errors.js';
+import { loadIceServers } from './ice-options.js';
 import { createProgressReporter } from './progress.js';
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -11,6 +12,7 @@ export async function runServe(
   command: Extract<Command, { name: 'serve' }>,
   io: CliIo,
 ): Promise<number> {
+  const iceServers = await loadIceServers(command.iceServers, command.turn !== undefined);
   const progress = createProgressReporter(io.stderr);
   const server = await startServer({
     siteDir: command.siteDir,
@@ -20,6 +22,9 @@ export async function runServe(
     firstVisit: command.firstVisit,
     adminToken: command.adminToken,
     allowedOrigins: command.allowedOrigins,
+    stunPort: command.stunPort,
+    iceServers,
+    turn: command.turn,
     log: (line) => {
       progress.clear();
       io.stderr.write(`${line}\n`);

@@ -14,6 +14,17 @@ Options for serve:
   --admin-token <token>         Require this token for /peerconnect/metrics and the dashboard
                                 (Authorization: Bearer, or the one-time login link printed)
   --allow-origin <origin>       Also accept stats beacons from pages of this origin (repeatable)
+  --stun-port <n>               UDP port of the built-in STUN server, on --host (default
+                                3478; 0 turns it off). Visitors are told stun:<the host
+                                they loaded the page from>:<n>
+  --ice-servers <urls|file>     Tell visitors these ICE servers instead of the built-in
+                                STUN server: comma-separated stun:/stuns: URLs, or a JSON
+                                file holding an RTCIceServer[] (TURN with credentials too)
+  --turn-secret <secret>        Give each visitor fresh TURN credentials (valid 12 hours)
+                                made with this secret, as coturn's use-auth-secret
+                                expects (its static-auth-secret); needs --turn-url
+  --turn-url <urls>             The relay's comma-separated turn:/turns: URLs, e.g.
+                                turn:turn.example.com:3478?transport=udp
 
 Global options:
   -h, --help                    Show this help

@@ -7,6 +7,7 @@ export * from './dashboard-data.js';
 export * from './dial.js';
 export * from './errors.js';
 export * from './hash.js';
+export * from './ice.js';
 export * from './manifest.js';
 export * from './signaling.js';
 export * from './verify.js';

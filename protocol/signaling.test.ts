@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeerConnectError } from './errors.js';
+import { ICE_LIMITS } from './ice.js';
 import {
   encodeSignalMessage,
   parseClientMessage,
@@ -129,6 +130,16 @@ describe('parseServerMessage', () => {
   it('accepts every server message', () => {
     const valid = [
       { t: 'welcome', peerId: PEER, peers: 4 },
+      { t: 'welcome', peerId: PEER, peers: 0, iceServers: [] },
+      {
+        t: 'welcome',
+        peerId: PEER,
+        peers: 1,
+        iceServers: [
+          { urls: 'stun:example.com:3478' },
+          { urls: ['turn:198.18.0.1:3478?transport=udp'], username: '1:a', credential: 'c' },
+        ],
+      },
       { t: 'found', id: 3, asset: 1, peers: [PEER, OTHER] },
       { t: 'found', id: 3, asset: 1, peers: [] },
       { t: 'signal', from: OTHER, data: { type: 'answer', sdp: 'v=0' } },
@@ -137,12 +148,22 @@ describe('parseServerMessage', () => {
     for (const message of valid) expect(parseServerMessage(json(message))).toEqual(message);
   });
 
+  it('has room in one frame for the longest ICE server list', () => {
+    const overhead = encodeSignalMessage({ t: 'welcome', peerId: PEER, peers: 0xffff_ffff }).length;
+    expect(overhead + ',"iceServers":'.length + ICE_LIMITS.maxJsonLength).toBeLessThan(
+      SIGNALING_LIMITS.maxMessageBytes,
+    );
+  });
+
   it('rejects malformed server messages', () => {
     for (const text of [
       'not json',
       json({ t: 'join', swarm: SWARM, assets: 1, have: '' }),
       json({ t: 'welcome', peerId: 'short', peers: 1 }),
       json({ t: 'welcome', peerId: PEER, peers: -1 }),
+      json({ t: 'welcome', peerId: PEER, peers: 0, iceServers: {} }),
+      json({ t: 'welcome', peerId: PEER, peers: 0, iceServers: [{ urls: 'http://x' }] }),
+      json({ t: 'welcome', peerId: PEER, peers: 0, iceServers: [{ urls: 'turn:x' }] }),
       json({ t: 'found', id: 3, asset: 1, peers: [PEER, 'bad id'] }),
       json({ t: 'found', id: 3, asset: 1 }),
       json({ t: 'signal', from: 'x', data: { type: 'answer', sdp: 'v=0' } }),

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { PeerConnectError } from './errors.js';
 import { SHA256_HEX } from './hash.js';
+import { IceServersSchema } from './ice.js';
 import { parseWith } from './validate.js';
 
 /**
@@ -76,8 +77,17 @@ export const SIGNALING_ERROR_CODES = [
 export type SignalingErrorCode = (typeof SIGNALING_ERROR_CODES)[number];
 
 const ServerMessageSchema = v.variant('t', [
-  /** Sent after `join`: this peer's id and how many other peers are in its swarm. */
-  v.object({ t: v.literal('welcome'), peerId: PeerId, peers: Uint }),
+  /**
+   * Sent after `join`: this peer's id and how many other peers are in its swarm. `iceServers`,
+   * when present, are the STUN/TURN servers this peer should use (possibly none); a server
+   * that predates the field leaves it out.
+   */
+  v.object({
+    t: v.literal('welcome'),
+    peerId: PeerId,
+    peers: Uint,
+    iceServers: v.optional(IceServersSchema),
+  }),
   v.object({ t: v.literal('found'), id: Uint, asset: Uint, peers: v.array(PeerId) }),
   v.object({ t: v.literal('signal'), from: PeerId, data: SignalDataSchema }),
   v.object({

@@ -4,5 +4,8 @@ import { defineCodedError } from '../protocol/index.js';
 export const ServerError = defineCodedError('ServerError', {
   'port-in-use': 'the port is already in use',
   'listen-failed': 'the server could not listen',
+  'stun-port-in-use': 'the STUN port is already in use',
+  'stun-listen-failed': 'the STUN server could not listen',
+  'bad-ice-servers': 'the ICE server settings are invalid',
 });
 export type ServerError = InstanceType<typeof ServerError>;

@@ -1,7 +1,8 @@
-/** `peerconnect serve` in one process: the origin and signaling on one HTTP server. */
+/** `peerconnect serve` in one process: the origin, signaling and STUN, on one host. */
 
 export { FIRST_VISIT_MODES, type FirstVisitMode } from '../origin/index.js';
 export { ServerError } from './errors.js';
+export { hostnameOfHostHeader, type IceConfig, iceServersFor } from './ice-servers.js';
 export {
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -9,3 +10,5 @@ export {
   type ServeOptions,
   startServer,
 } from './server.js';
+export { DEFAULT_STUN_PORT } from './stun-server.js';
+export { TURN_CREDENTIAL_TTL_SECONDS, type TurnOptions } from './turn-credentials.js';

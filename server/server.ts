@@ -13,7 +13,7 @@ import {
   missingBundles,
   type OriginContext,
 } from '../origin/index.js';
-import { PATHS } from '../protocol/index.js';
+import { type IceServer, PATHS } from '../protocol/index.js';
 import { attachSignaling } from '../signaling/index.js';
 import {
   type BuildProgress,
@@ -23,6 +23,9 @@ import {
   resolveSiteRoot,
 } from '../site/index.js';
 import { ServerError } from './errors.js';
+import { checkIceConfig, iceServersFor } from './ice-servers.js';
+import { type StunServer, startStunServer } from './stun-server.js';
+import type { TurnOptions } from './turn-credentials.js';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -52,6 +55,18 @@ export interface ServeOptions {
   adminToken?: string;
   /** Origins besides the server's own whose pages may send stats beacons. */
   allowedOrigins?: readonly string[];
+  /**
+   * UDP port of the built-in STUN server, on `host`. 0 or undefined: none (the CLI's default is
+   * DEFAULT_STUN_PORT; here it is off, so that servers started side by side do not collide).
+   */
+  stunPort?: number;
+  /**
+   * The ICE servers to advertise instead of the built-in STUN server (which still runs when
+   * `stunPort` is set). Checked at start: ServerError('bad-ice-servers').
+   */
+  iceServers?: IceServer[];
+  /** Hand each signaling connection fresh TURN credentials for these relays (appended). */
+  turn?: TurnOptions;
 }
 
 export interface RunningServer {
@@ -61,6 +76,8 @@ export interface RunningServer {
   readonly manifestVersion: string;
   /** The dashboard; with an admin token, its one-time login link. */
   readonly dashboardUrl: string;
+  /** The built-in STUN server's UDP port; undefined when it is off. */
+  readonly stunPort: number | undefined;
   /** Stops accepting, closes signaling, ends open connections; idempotent. */
   close(): Promise<void>;
 }
@@ -72,10 +89,13 @@ function logToStderr(line: string): void {
 /**
  * Starts `peerconnect serve` in this process: the site's origin (static files, manifest,
  * bundles, metrics) and the signaling WebSocket, on one HTTP server. Builds the manifest first
- * if it is missing or stale. Throws SiteError or ServerError for a missing site or a port in use.
+ * if it is missing or stale, and the STUN server when `stunPort` is set. Throws SiteError or
+ * ServerError for a missing site, a TCP or UDP port in use, or bad ICE settings.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? logToStderr;
+  const iceOptions = { iceServers: options.iceServers, turn: options.turn };
+  checkIceConfig(iceOptions);
   const siteRoot = await resolveSiteRoot(options.siteDir);
   const manifest = await ensureSiteManifest(siteRoot, {
     log,
@@ -118,16 +138,34 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       else res.writeHead(500).end();
     });
   });
-  const signaling = attachSignaling(server, { path: PATHS.signal, registry });
   const host = options.host ?? DEFAULT_HOST;
-  try {
-    await listen(server, options.port ?? DEFAULT_PORT, host);
-  } catch (err) {
+  let stun: StunServer | undefined;
+  // Until the STUN server is up (a few ms after listening), a joiner is told only the rest.
+  let advertised = iceServersFor({ ...iceOptions, stunPort: undefined });
+  const signaling = attachSignaling(server, {
+    path: PATHS.signal,
+    registry,
+    iceServers: (request) => advertised(request),
+  });
+  // The one teardown path, also for a start that fails half-way.
+  const teardown = async () => {
     owner.close();
     await signaling.close();
+    await Promise.all([server.listening ? closeServer(server) : undefined, stun?.close()]);
+  };
+  try {
+    // HTTP first: a taken --port is reported as such even when the STUN port is taken too.
+    await listen(server, options.port ?? DEFAULT_PORT, host);
+    if (options.stunPort) {
+      stun = await startStunServer({ port: options.stunPort, host, log });
+      advertised = iceServersFor({ ...iceOptions, stunPort: stun.port });
+    }
+  } catch (err) {
+    await teardown();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  if (stun) log(`peerconnect: STUN server on udp ${host}:${stun.port}`);
   let closing: Promise<void> | undefined;
   const url = originUrl(host, port);
   return {
@@ -135,9 +173,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     port,
     manifestVersion: manifest.version,
     dashboardUrl: new URL(dashboardEntryPath(owner.owner.auth), url).href,
+    stunPort: stun?.port,
     close() {
-      owner.close();
-      closing ??= signaling.close().then(() => closeServer(server));
+      closing ??= teardown();
       return closing;
     },
   };

@@ -4,6 +4,7 @@ import {
   Bitfield,
   type ClientMessage,
   encodeSignalMessage,
+  type IceServer,
   PeerConnectError,
   parseClientMessage,
   type ServerMessage,
@@ -49,6 +50,8 @@ export class SignalConnection {
     private readonly directory: SwarmDirectory,
     private readonly metrics: SignalMetrics,
     onClose: () => void,
+    /** The ICE servers for this client's `welcome`; undefined leaves the field out. */
+    private readonly iceServers?: () => IceServer[],
   ) {
     ws.on('message', (data, isBinary) => this.onFrame(isBinary ? undefined : data.toString()));
     ws.on('pong', () => {
@@ -155,7 +158,8 @@ export class SignalConnection {
     const member: SwarmMember = { peerId, send: (m) => this.send(m) };
     const swarm = this.directory.join(message.swarm, member, have);
     this.joined = { swarm, member };
-    this.send({ t: 'welcome', peerId, peers: swarm.size - 1 });
+    const iceServers = this.iceServers?.();
+    this.send({ t: 'welcome', peerId, peers: swarm.size - 1, ...(iceServers && { iceServers }) });
     return undefined;
   }
 

@@ -85,8 +85,13 @@ class TestPeer {
   }
 
   /** Opens and joins; resolves with the welcome. */
-  static async join(url: string, have = bits(), swarm = SWARM) {
-    const peer = await TestPeer.open(url);
+  static async join(
+    url: string,
+    have = bits(),
+    swarm = SWARM,
+    options?: ConstructorParameters<typeof WebSocket>[2],
+  ) {
+    const peer = await TestPeer.open(url, options);
     peer.send({ t: 'join', swarm, assets: ASSETS, have });
     const welcome = await peer.next();
     if (welcome.t !== 'welcome') throw new Error(`expected welcome, got ${welcome.t}`);
@@ -338,5 +343,34 @@ describe('signaling server', () => {
     const again = attachSignaling(server, { path: PATHS.signal, registry });
     await again.close();
     server.close();
+  });
+
+  it('tells each joiner the ICE servers computed from its upgrade request', async () => {
+    const hosts: (string | undefined)[] = [];
+    const { url } = await start({
+      iceServers: (request) => {
+        hosts.push(request.headers.host);
+        return [
+          { urls: `stun:${request.headers.host?.split(':')[0]}:3478` },
+          { urls: ['turn:turn.example:3478'], username: `${hosts.length}:x`, credential: 'c' },
+        ];
+      },
+    });
+    const a = await TestPeer.join(url, bits(), SWARM, { headers: { host: 'site.example:8080' } });
+    const b = await TestPeer.join(url, bits(), SWARM, { headers: { host: 'other.example' } });
+    expect(a.welcome.t === 'welcome' && a.welcome.iceServers).toEqual([
+      { urls: 'stun:site.example:3478' },
+      { urls: ['turn:turn.example:3478'], username: '1:x', credential: 'c' },
+    ]);
+    expect(b.welcome.t === 'welcome' && b.welcome.iceServers?.[0]).toEqual({
+      urls: 'stun:other.example:3478',
+    });
+    expect(hosts).toEqual(['site.example:8080', 'other.example']);
+  });
+
+  it('leaves iceServers out of welcome when given no function', async () => {
+    const { url } = await start();
+    const a = await TestPeer.join(url);
+    expect(a.welcome).not.toHaveProperty('iceServers');
   });
 });

@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
-import { SIGNALING_LIMITS } from '../protocol/index.js';
+import { type IceServer, SIGNALING_LIMITS } from '../protocol/index.js';
 import { SignalConnection } from './signal-connection.js';
 import { CLOSE_CODES, SIGNAL_SERVER_LIMITS } from './signal-limits.js';
 import { createSignalMetrics } from './signal-metrics.js';
@@ -14,6 +14,11 @@ export interface SignalingOptions {
   registry: Registry;
   /** Ping interval; defaults to SIGNAL_SERVER_LIMITS.heartbeatIntervalMs (tests shorten it). */
   heartbeatIntervalMs?: number;
+  /**
+   * The STUN/TURN servers to tell a client in its `welcome`, from the request that opened its
+   * WebSocket (called once per join; must not throw). Without it, `welcome` has no iceServers.
+   */
+  iceServers?: (request: IncomingMessage) => IceServer[];
 }
 
 export interface Signaling {
@@ -39,8 +44,13 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const removeRoute = addUpgradeRoute(server, options.path, (request, socket, head) => {
     if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new SignalConnection(ws, directory, metrics, () =>
-        connections.delete(connection),
+      const { iceServers } = options;
+      const connection = new SignalConnection(
+        ws,
+        directory,
+        metrics,
+        () => connections.delete(connection),
+        iceServers && (() => iceServers(request)),
       );
       connections.add(connection);
       // A handshake that completed while shutting down would otherwise be left open.
