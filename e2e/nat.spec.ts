@@ -9,7 +9,15 @@ import {
   test,
   waitForController,
 } from './nat/fixtures.js';
-import { signalConnections } from './swarm.js';
+import {
+  expectSameBytesAsOrigin,
+  instrumentPeerConnections,
+  measuredFirstVisit,
+  pairHas,
+  peerConnections,
+  seedPage,
+} from './nat/peers.js';
+import { signalConnections, stats } from './swarm.js';
 
 /**
  * The test bed itself, on today's product: visitors behind real NAT routers (Linux network
@@ -20,6 +28,8 @@ import { signalConnections } from './swarm.js';
 const GALLERY_MIN_IMAGES = 12;
 /** An address of TEST-NET-1 (RFC 5737): nothing in the bed may have a route to it. */
 const OUTSIDE_ADDRESS = '192.0.2.1';
+/** Share of the page's asset bytes a second visitor must get from a reachable seeder. */
+const MIN_PEER_SHARE = 0.95;
 
 test.describe('real networks: the test bed', () => {
   for (const nat of NAT_KINDS) {
@@ -92,6 +102,60 @@ test.describe('real networks: the test bed', () => {
     expect(second?.mapped?.ip).toBe(home.publicIp);
     expect(second?.mapped?.port).not.toBe(first?.mapped?.port);
     expect(changed?.mapped).toBeNull();
+  });
+
+  // The product does not configure STUN/TURN yet: the test hands the browsers coturn, so these
+  // prove that the bed carries WebRTC through its NATs as real networks do.
+  test('WebRTC through two full-cone NATs with STUN: B gets the page from A over reflexive candidates', async ({
+    bedServer,
+    visitorIn,
+    turn,
+  }, testInfo) => {
+    const ice: RTCIceServer[] = [{ urls: turn.stunUrl }];
+    const a = await visitorIn('cone1', bedServer);
+    await instrumentPeerConnections(a.context, ice);
+    await seedPage(a);
+    const b = await visitorIn('cone2', bedServer);
+    await instrumentPeerConnections(b.context, ice);
+
+    const visit = await measuredFirstVisit(b, bedServer);
+    const { selectedPairs } = await peerConnections(b.page);
+    testInfo.annotations.push({
+      type: 'second visitor',
+      description: `${visit.pageMs} ms, ${visit.originBytes} of ${visit.totalBytes} asset bytes from the origin, pairs ${selectedPairs.join(', ')}`,
+    });
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    expect((await stats(b.page)).bytesFromPeers).toBeGreaterThanOrEqual(
+      MIN_PEER_SHARE * visit.totalBytes,
+    );
+    expect(selectedPairs.some((pair) => pairHas(pair, 'srflx') || pairHas(pair, 'prflx'))).toBe(
+      true,
+    );
+    expect(selectedPairs.filter((pair) => pairHas(pair, 'relay'))).toEqual([]);
+    await expectSameBytesAsOrigin(b, bedServer, visit.assets);
+  });
+
+  test('WebRTC through two symmetric NATs with TURN: B gets the page from A over coturn’s relay', async ({
+    bedServer,
+    visitorIn,
+    turn,
+  }, testInfo) => {
+    const ice: RTCIceServer[] = [{ urls: turn.turnUrl, ...turn.credentials('bed') }];
+    const a = await visitorIn('sym1', bedServer);
+    await instrumentPeerConnections(a.context, ice);
+    await seedPage(a);
+    const b = await visitorIn('sym2', bedServer);
+    await instrumentPeerConnections(b.context, ice);
+
+    const visit = await measuredFirstVisit(b, bedServer);
+    const { selectedPairs } = await peerConnections(b.page);
+    testInfo.annotations.push({
+      type: 'second visitor',
+      description: `${visit.pageMs} ms, ${visit.originBytes} of ${visit.totalBytes} asset bytes from the origin, pairs ${selectedPairs.join(', ')}`,
+    });
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    expect(selectedPairs.some((pair) => pairHas(pair, 'relay'))).toBe(true);
+    await expectSameBytesAsOrigin(b, bedServer, visit.assets);
   });
 
   test('nothing leaves the bed: no namespace has a route beyond 198.18.0.0/24 and its own LAN', async ({
