@@ -1,0 +1,223 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SECOND_SERVER_IP, stunProbe, TURN_ALT_IP } from '../testing/netbed/index.js';
+import { expect, test } from './nat/fixtures.js';
+import {
+  candidatePairs,
+  expectSameBytesAsOrigin,
+  iceServersSeen,
+  instrumentPeerConnections,
+  measuredFirstVisit,
+  missingServeOptions,
+  pairHas,
+  seedPage,
+} from './nat/peers.js';
+import { stats, waitForServed } from './swarm.js';
+
+/**
+ * Peer to peer across real NAT routers (the test bed of e2e/nat). What this spec takes from
+ * the product, beyond today's code:
+ * - `peerconnect serve --stun-port <n>` (default 3478): the server answers STUN Binding
+ *   requests itself, on UDP <--host>:<n>, and tells the agent `stun:<page host>:<n>`;
+ * - `--ice-servers <comma-separated urls | JSON file of RTCIceServer[]>` reach the browser's
+ *   RTCPeerConnection configuration;
+ * - `--turn-secret <s> --turn-url <turn:ip:port>`: the agent gets coturn `use-auth-secret`
+ *   REST credentials (`<expiry>:<id>`, base64 HMAC-SHA1) for that URL;
+ * - `peerconnect.stats().candidatePairs: string[]`, `<local>-<remote>` candidate types of the
+ *   selected pair of each peer connection (see StatsWithCandidatePairs in e2e/nat/peers.ts).
+ * A test skips while `peerconnect --help` does not list the options it uses
+ * (PEERCONNECT_NAT_P2P=1 runs it anyway).
+ *
+ * Every server here listens on 198.18.0.4 (the worker's `bedServer` has 198.18.0.1 and, once
+ * STUN lands, 198.18.0.1:3478), on its own HTTP port.
+ */
+
+const HOST = SECOND_SERVER_IP;
+const DEFAULT_STUN_PORT = 3478;
+/** Share of the page's asset bytes a second visitor must get from a reachable seeder. */
+const MIN_PEER_SHARE = 0.95;
+/** ICE through the NATs, then the page: 1.5 s measured for srflx; generous on a loaded box. */
+const P2P_PAGE_BUDGET_MS = 15_000;
+/** A seeder nobody can reach costs its connect and first-chunk deadlines, then the origin. */
+const FALLBACK_PAGE_BUDGET_MS = 25_000;
+
+let nextPort = 8100;
+/** A fresh HTTP port per server: visitors' secure-origin flags name the exact origin. */
+function port(): number {
+  return nextPort++;
+}
+
+function requireServeOptions(...flags: string[]): void {
+  if (process.env.PEERCONNECT_NAT_P2P === '1') return;
+  const missing = missingServeOptions(flags);
+  test.skip(missing.length > 0, `peerconnect serve has no ${missing.join(', ')} yet`);
+}
+
+test.describe('real networks: peer to peer across NAT routers', () => {
+  test('serve answers STUN on 3478 by default and on --stun-port: the router’s public address', async ({
+    netbed,
+    serveInBed,
+  }) => {
+    requireServeOptions('--stun-port');
+    const byDefault = await serveInBed({ host: HOST, port: port() });
+    const custom = await serveInBed({ host: HOST, port: port(), args: ['--stun-port', '3490'] });
+    for (const home of [netbed.home('cone1'), netbed.home('sym1')]) {
+      const report = await stunProbe(home.hostNs, [
+        { ip: HOST, port: DEFAULT_STUN_PORT },
+        { ip: HOST, port: 3490 },
+      ]);
+      for (const answer of report.answers) {
+        expect(answer.mapped?.ip, `${home.name} → ${answer.target.port}`).toBe(home.publicIp);
+      }
+      if (home.nat === 'full-cone') expect(report.answers[0]?.mapped?.port).toBe(report.local.port);
+    }
+    expect(byDefault.process.exitCode).toBeNull();
+    expect(custom.process.exitCode).toBeNull();
+  });
+
+  test('two visitors behind full-cone NATs: B gets ≥ 95 % of the page from A over server-reflexive candidates, byte-exact', async ({
+    serveInBed,
+    visitorIn,
+  }, testInfo) => {
+    requireServeOptions('--stun-port');
+    const server = await serveInBed({ host: HOST, port: port() });
+    const a = await visitorIn('cone1', server);
+    await instrumentPeerConnections(a.context);
+    await seedPage(a);
+    const b = await visitorIn('cone2', server);
+    await instrumentPeerConnections(b.context);
+
+    const visit = await measuredFirstVisit(b, server);
+    testInfo.annotations.push({
+      type: 'second visitor',
+      description: `${visit.pageMs} ms, ${visit.originBytes} of ${visit.totalBytes} asset bytes from the origin`,
+    });
+    expect(visit.pageMs).toBeLessThan(P2P_PAGE_BUDGET_MS);
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    expect((await stats(b.page)).bytesFromPeers).toBeGreaterThanOrEqual(
+      MIN_PEER_SHARE * visit.totalBytes,
+    );
+    await expectSameBytesAsOrigin(b, server, visit.assets);
+
+    // The server's own STUN reached the browsers, and the pair went through both NATs.
+    const urls = (await iceServersSeen(b.page)).map((entry) => entry.url);
+    expect(urls).toContain(`stun:${HOST}:${DEFAULT_STUN_PORT}`);
+    await expect.poll(() => candidatePairs(b.page)).not.toEqual([]);
+    const pairs = await candidatePairs(b.page);
+    testInfo.annotations.push({ type: 'candidate pairs', description: pairs.join(', ') });
+    expect(pairs.some((pair) => pairHas(pair, 'srflx') || pairHas(pair, 'prflx'))).toBe(true);
+    expect(pairs.filter((pair) => pairHas(pair, 'relay'))).toEqual([]);
+    expect(b.consoleErrors).toEqual([]);
+  });
+
+  test('two visitors behind symmetric NATs, no TURN: B’s page completes from the origin', async ({
+    serveInBed,
+    visitorIn,
+  }, testInfo) => {
+    requireServeOptions('--stun-port');
+    const server = await serveInBed({ host: HOST, port: port() });
+    const a = await visitorIn('sym1', server);
+    await seedPage(a);
+    const b = await visitorIn('sym2', server);
+
+    const visit = await measuredFirstVisit(b, server);
+    testInfo.annotations.push({ type: 'second visitor', description: `${visit.pageMs} ms` });
+    expect(visit.pageMs).toBeLessThan(FALLBACK_PAGE_BUDGET_MS);
+    const served = await waitForServed(b.page, visit.assets);
+    for (const path of visit.assets) expect(served.get(path)?.source, path).toBe('origin');
+    expect(visit.originBytes).toBeGreaterThanOrEqual(visit.totalBytes);
+    expect((await stats(b.page)).bytesFromPeers).toBe(0);
+    await expectSameBytesAsOrigin(b, server, visit.assets);
+  });
+
+  test('two visitors behind symmetric NATs with coturn and --turn-secret: B gets the page from A over a relay', async ({
+    serveInBed,
+    visitorIn,
+    turn,
+  }, testInfo) => {
+    requireServeOptions('--stun-port', '--turn-secret', '--turn-url');
+    const server = await serveInBed({
+      host: HOST,
+      port: port(),
+      args: ['--turn-secret', turn.secret, '--turn-url', turn.turnUrl],
+    });
+    const a = await visitorIn('sym1', server);
+    await instrumentPeerConnections(a.context);
+    await seedPage(a);
+    const b = await visitorIn('sym2', server);
+    await instrumentPeerConnections(b.context);
+
+    const visit = await measuredFirstVisit(b, server);
+    testInfo.annotations.push({
+      type: 'second visitor',
+      description: `${visit.pageMs} ms, ${visit.originBytes} of ${visit.totalBytes} asset bytes from the origin`,
+    });
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    await expectSameBytesAsOrigin(b, server, visit.assets);
+
+    // coturn REST credentials: `<expiry>:<id>` for the configured URL.
+    const turnEntries = (await iceServersSeen(b.page)).filter((s) => s.url === turn.turnUrl);
+    expect(turnEntries.length).toBeGreaterThan(0);
+    expect(turnEntries[0]?.username).toMatch(/^\d+:/);
+    expect(turnEntries[0]?.credential).toBeTruthy();
+    await expect.poll(() => candidatePairs(b.page)).not.toEqual([]);
+    const pairs = await candidatePairs(b.page);
+    testInfo.annotations.push({ type: 'candidate pairs', description: pairs.join(', ') });
+    expect(pairs.some((pair) => pairHas(pair, 'relay'))).toBe(true);
+    expect(b.consoleErrors).toEqual([]);
+  });
+
+  test('--ice-servers urls reach the browser and carry the connection (full-cone, coturn STUN)', async ({
+    serveInBed,
+    visitorIn,
+    turn,
+  }) => {
+    requireServeOptions('--ice-servers');
+    const urls = [turn.stunUrl, `stun:${TURN_ALT_IP}:${turn.port}`];
+    const server = await serveInBed({
+      host: HOST,
+      port: port(),
+      args: ['--ice-servers', urls.join(',')],
+    });
+    const a = await visitorIn('cone1', server);
+    await instrumentPeerConnections(a.context);
+    await seedPage(a);
+    const b = await visitorIn('cone2', server);
+    await instrumentPeerConnections(b.context);
+
+    const visit = await measuredFirstVisit(b, server);
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    for (const visitor of [a, b]) {
+      const seen = (await iceServersSeen(visitor.page)).map((s) => s.url);
+      expect(seen).toEqual(expect.arrayContaining(urls));
+    }
+  });
+
+  test('--ice-servers from a JSON file, with TURN credentials: symmetric visitors connect over the relay', async ({
+    netbed,
+    serveInBed,
+    visitorIn,
+    turn,
+  }) => {
+    requireServeOptions('--ice-servers');
+    const { username, credential } = turn.credentials('nat-p2p');
+    const file = join(netbed.dir, `ice-servers-${Date.now()}.json`);
+    await writeFile(file, JSON.stringify([{ urls: [turn.turnUrl], username, credential }]));
+    const server = await serveInBed({ host: HOST, port: port(), args: ['--ice-servers', file] });
+    const a = await visitorIn('sym1', server);
+    await instrumentPeerConnections(a.context);
+    await seedPage(a);
+    const b = await visitorIn('sym2', server);
+    await instrumentPeerConnections(b.context);
+
+    const visit = await measuredFirstVisit(b, server);
+    expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
+    expect(await iceServersSeen(b.page)).toContainEqual({
+      url: turn.turnUrl,
+      username,
+      credential,
+    });
+    await expect.poll(() => candidatePairs(b.page)).not.toEqual([]);
+    expect((await candidatePairs(b.page)).some((pair) => pairHas(pair, 'relay'))).toBe(true);
+  });
+});
