@@ -2,7 +2,7 @@ import { PATHS } from '../protocol/index.js';
 import { PeerConnectApi } from './api.js';
 import { runWhenLeader } from './leader-election.js';
 import { debug } from './log.js';
-import { signalUrl, startLeaderAgent } from './peer-agent.js';
+import { configuredIceServers, signalUrl, startLeaderAgent } from './peer-agent.js';
 import { startStatsBeacon } from './stats-beacon.js';
 
 declare global {
@@ -28,9 +28,11 @@ function main(): void {
   runWhenLeader(() => {
     debug('leading this origin');
     api.becomeLeader();
-    startLeaderAgent({ stats: api.agentStats, signalUrl: url }).catch((err) =>
-      debug('peer agent failed to start', err),
-    );
+    startLeaderAgent({
+      stats: api.agentStats,
+      signalUrl: url,
+      iceServers: configuredIceServers(script),
+    }).catch((err) => debug('peer agent failed to start', err));
   });
 }
 

@@ -2,6 +2,7 @@ import {
   ManifestIndex,
   PATHS,
   parseAndVerifyManifest,
+  safeParseIceServers,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
 import { AssetStore } from '../store/index.js';
@@ -20,6 +21,31 @@ export function signalUrl(script: HTMLScriptElement | null): string {
 }
 
 /**
+ * ICE servers the site set on the agent's script tag (`data-ice-servers`: a JSON
+ * `RTCIceServer[]`, or comma-separated stun:/stuns: URLs), for a signaling server that does not
+ * send its own. A malformed value is ignored (with a debug line): the signaling server's or none.
+ */
+export function configuredIceServers(script: HTMLScriptElement | null): RTCIceServer[] | undefined {
+  const raw = script?.dataset.iceServers?.trim();
+  if (!raw) return undefined;
+  let input: unknown;
+  try {
+    input = raw.startsWith('[')
+      ? JSON.parse(raw)
+      : raw.split(',').map((urls) => ({ urls: urls.trim() }));
+  } catch {
+    debug('data-ice-servers is not JSON');
+    return undefined;
+  }
+  const parsed = safeParseIceServers(input);
+  if ('problem' in parsed) {
+    debug('ignored data-ice-servers:', parsed.problem);
+    return undefined;
+  }
+  return parsed.servers;
+}
+
+/**
  * The leader tab's agent: links to the service worker, joins the swarm of the manifest the
  * worker hands it, and serves the worker's requests from peers. A visitor who opted out (or
  * saves data) still gets a link, marked disabled, so the worker goes to the origin at once.
@@ -27,6 +53,7 @@ export function signalUrl(script: HTMLScriptElement | null): string {
 export async function startLeaderAgent(options: {
   stats: AgentStats;
   signalUrl: string;
+  iceServers: RTCIceServer[] | undefined;
 }): Promise<void> {
   const optOut = p2pOptOutReason();
   const store = optOut ? undefined : await AssetStore.open().catch(() => undefined);
@@ -44,6 +71,7 @@ export async function startLeaderAgent(options: {
       previous?.close();
       return new SwarmSession(new ManifestIndex(manifest), held, {
         signalUrl: options.signalUrl,
+        iceServers: options.iceServers,
         store: store!,
         stats: options.stats,
       });

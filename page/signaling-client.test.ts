@@ -90,6 +90,32 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 const WELCOME = JSON.stringify({ t: 'welcome', peerId: 'p'.repeat(16), peers: 0 });
 
 describe('SignalingClient', () => {
+  it('keeps the ICE servers a real server advertises in its welcome', async () => {
+    const server = createServer();
+    const advertised = [{ urls: 'stun:198.18.0.1:3478' }];
+    const signaling = attachSignaling(server, {
+      path: PATHS.signal,
+      registry: new Registry(),
+      iceServers: () => advertised,
+    });
+    const port = await listen(server);
+    cleanups.push(async () => {
+      await signaling.close();
+      stopServer(server);
+    });
+    const c = client(`ws://127.0.0.1:${port}${PATHS.signal}`);
+    expect(c.iceServers).toBeUndefined();
+    await c.connect();
+    expect(c.iceServers).toEqual(advertised);
+  });
+
+  it('a server that sends no ICE servers leaves them undefined', async () => {
+    const { url } = await startFake((ws) => ws.send(WELCOME));
+    const c = client(url);
+    await c.connect();
+    expect(c.iceServers).toBeUndefined();
+  });
+
   it('joins, finds holders, relays signals and announces have updates', async () => {
     const { url } = await startSignaling();
     const a = client(url, bits(1));

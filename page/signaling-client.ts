@@ -56,6 +56,7 @@ export class SignalingClient extends EventTarget {
   private currentState: SignalingState = 'closed';
   private socket: WebSocket | undefined;
   private currentPeerId: string | undefined;
+  private advertisedIceServers: RTCIceServer[] | undefined;
   /** Between connect() and close(): every unexpected close schedules a reconnect. */
   private wanted = false;
   private attempt = 0;
@@ -205,6 +206,7 @@ export class SignalingClient extends EventTarget {
     }
     switch (message.t) {
       case 'welcome':
+        if (message.iceServers) this.advertisedIceServers = message.iceServers;
         this.onWelcome(message.peerId);
         break;
       case 'found':
@@ -219,6 +221,14 @@ export class SignalingClient extends EventTarget {
         if (this.currentState !== 'open') this.drop(socket, `join refused: ${message.code}`);
         break;
     }
+  }
+
+  /**
+   * The STUN/TURN servers the signaling server told us to use (its TURN credentials are this
+   * visit's), or undefined when it said nothing (a server that predates them).
+   */
+  get iceServers(): RTCIceServer[] | undefined {
+    return this.advertisedIceServers;
   }
 
   private onFound(id: number, peers: string[]): void {

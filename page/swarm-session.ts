@@ -17,6 +17,8 @@ type FetchMessage = Extract<WorkerToAgentMessage, { type: 'pc:fetch' }>;
 
 export interface SwarmSessionOptions {
   signalUrl: string;
+  /** The site's own ICE servers (`data-ice-servers`); else the signaling server's, else none. */
+  iceServers?: RTCIceServer[] | undefined;
   /** Where uploads read from (the AssetStore). */
   store: BlobSource;
   stats: UploadStats & Pick<AgentStats, 'setPeers' | 'recordDial'>;
@@ -59,6 +61,7 @@ export class SwarmSession {
       }),
       onChange: () => options.stats.setPeers(this.pool.size),
       onDial: (outcome) => options.stats.recordDial(outcome),
+      iceServers: () => options.iceServers ?? this.signaling.iceServers ?? [],
     });
     this.signaling.on('signal', ({ from, data }) => this.pool.handleSignal(from, data));
     this.signaling.on('welcome', (peerId) =>
