@@ -78,7 +78,16 @@ async function servedUrl(child: Child): Promise<string> {
 describe('peerconnect (process)', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('serves until %s, then exits 0', async (signal) => {
     const s = await site({ 'index.html': '<p>hello</p>', 'a.js': 'a' });
-    const child = start(['serve', s.dir, '--port', '0', '--first-visit', 'off']);
+    const child = start([
+      'serve',
+      s.dir,
+      '--port',
+      '0',
+      '--stun-port',
+      '0',
+      '--first-visit',
+      'off',
+    ]);
     const url = await servedUrl(child);
     expect(await (await fetch(url)).text()).toContain('<p>hello</p>');
     child.process.kill(signal);
@@ -88,9 +97,9 @@ describe('peerconnect (process)', () => {
 
   it('says so when the port is taken, without a stack trace', async () => {
     const s = await site({ 'a.js': 'a' });
-    const first = start(['serve', s.dir, '--port', '0']);
+    const first = start(['serve', s.dir, '--port', '0', '--stun-port', '0']);
     const port = new URL(await servedUrl(first)).port;
-    const second = start(['serve', s.dir, '--port', port]);
+    const second = start(['serve', s.dir, '--port', port, '--stun-port', '0']);
     expect(await second.exit).toBe(1);
     expect(second.stderr()).toContain(
       `peerconnect: the port is already in use: 127.0.0.1:${port} (choose another with --port)`,

@@ -8,7 +8,6 @@ import {
   iceServersSeen,
   instrumentPeerConnections,
   measuredFirstVisit,
-  missingServeOptions,
   pairHas,
   seedPage,
 } from './nat/peers.js';
@@ -47,18 +46,11 @@ function port(): number {
   return nextPort++;
 }
 
-function requireServeOptions(...flags: string[]): void {
-  if (process.env.PEERCONNECT_NAT_P2P === '1') return;
-  const missing = missingServeOptions(flags);
-  test.skip(missing.length > 0, `peerconnect serve has no ${missing.join(', ')} yet`);
-}
-
 test.describe('real networks: peer to peer across NAT routers', () => {
   test('serve answers STUN on 3478 by default and on --stun-port: the router’s public address', async ({
     netbed,
     serveInBed,
   }) => {
-    requireServeOptions('--stun-port');
     const byDefault = await serveInBed({ host: HOST, port: port() });
     const custom = await serveInBed({ host: HOST, port: port(), args: ['--stun-port', '3490'] });
     for (const home of [netbed.home('cone1'), netbed.home('sym1')]) {
@@ -79,7 +71,6 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     serveInBed,
     visitorIn,
   }, testInfo) => {
-    requireServeOptions('--stun-port');
     const server = await serveInBed({ host: HOST, port: port() });
     const a = await visitorIn('cone1', server);
     await instrumentPeerConnections(a.context);
@@ -114,7 +105,6 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     serveInBed,
     visitorIn,
   }, testInfo) => {
-    requireServeOptions('--stun-port');
     const server = await serveInBed({ host: HOST, port: port() });
     const a = await visitorIn('sym1', server);
     await seedPage(a);
@@ -135,7 +125,6 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     visitorIn,
     turn,
   }, testInfo) => {
-    requireServeOptions('--stun-port', '--turn-secret', '--turn-url');
     const server = await serveInBed({
       host: HOST,
       port: port(),
@@ -172,7 +161,6 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     visitorIn,
     turn,
   }) => {
-    requireServeOptions('--ice-servers');
     const urls = [turn.stunUrl, `stun:${TURN_ALT_IP}:${turn.port}`];
     const server = await serveInBed({
       host: HOST,
@@ -199,7 +187,6 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     visitorIn,
     turn,
   }) => {
-    requireServeOptions('--ice-servers');
     const { username, credential } = turn.credentials('nat-p2p');
     const file = join(netbed.dir, `ice-servers-${Date.now()}.json`);
     await writeFile(file, JSON.stringify([{ urls: [turn.turnUrl], username, credential }]));

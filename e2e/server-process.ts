@@ -59,7 +59,8 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', siteDir, '--port', '0', '--host', '127.0.0.1', ...args],
+    // No STUN server on loopback (nothing to traverse), so servers side by side never collide.
+    [CLI, 'serve', siteDir, '--port', '0', '--host', '127.0.0.1', '--stun-port', '0', ...args],
     { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

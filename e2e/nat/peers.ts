@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { type BrowserContext, expect, type Page } from '@playwright/test';
 import type { PeerConnectStats } from '../../page/index.js';
 import { allImagesDecoded, gotoSitePage, waitForController } from '../browser.js';
@@ -9,20 +7,6 @@ import { pageAssetPaths, recordServed, stats, waitForServed, waitForStored } fro
 import type { HomeVisitor } from './home-visitor.js';
 
 /** Helpers for peer-to-peer tests across the test bed's NAT routers. */
-
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = join(REPO_ROOT, 'bin', 'peerconnect.js');
-
-let usage: string | undefined;
-
-/**
- * The `serve` options among `flags` that this build's `peerconnect --help` does not list: a
- * spec on a product feature skips with their names until the feature is built.
- */
-export function missingServeOptions(flags: readonly string[]): string[] {
-  usage ??= execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 10_000 });
-  return flags.filter((flag) => !usage!.includes(flag));
-}
 
 /**
  * Loads `path` in `visitor` (its first visit: from the origin), then waits until its worker
