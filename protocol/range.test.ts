@@ -28,6 +28,7 @@ describe('parseRange', () => {
 
   it.each([
     [undefined],
+    [null],
     [''],
     ['bytes=5-2'],
     ['bytes=-'],

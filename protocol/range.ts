@@ -8,15 +8,17 @@ export interface ByteRange {
 const SINGLE_RANGE = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i;
 
 /**
- * Reads a `Range` header against a body of `size` bytes (RFC 9110 §14). Returns undefined when
- * the whole body should be sent: no header, another unit, a malformed or inverted range, or
- * several ranges (multipart answers are not worth their weight for an asset origin).
+ * Reads a `Range` header against a body of `size` bytes (RFC 9110 §14); the origin and the
+ * worker's answers from its store both use it, so they answer a range alike. Returns undefined
+ * when the whole body should be sent: no header (undefined from Node, null from Fetch `Headers`),
+ * another unit, a malformed or inverted range, or several ranges (multipart answers are not worth
+ * their weight for an asset origin).
  */
 export function parseRange(
-  header: string | undefined,
+  header: string | null | undefined,
   size: number,
 ): ByteRange | 'unsatisfiable' | undefined {
-  const match = header === undefined ? null : SINGLE_RANGE.exec(header);
+  const match = header == null ? null : SINGLE_RANGE.exec(header);
   if (!match) return undefined;
   const [, first = '', last = ''] = match;
   if (first === '') {

@@ -12,11 +12,29 @@ import { DEADLINES } from './deadlines.js';
 
 export type ChunkResult = { index: number; data: ArrayBuffer } | { error: PeerConnectError };
 
+/** One asset's chunks from the agent, as an asset response reads them. */
+export interface PeerSession {
+  /** The next chunk, or an error once the agent gives up or the deadline passes. */
+  next(timeoutMs: number): Promise<ChunkResult>;
+}
+
+/**
+ * The peer agent as an asset response sees it: `AgentBridge` below, or an in-memory fake in
+ * tests. `release` is given only sessions this agent opened.
+ */
+export interface PeerAgent {
+  open(asset: number, manifestVersion: string): Promise<PeerSession>;
+  /** Ends a session; the agent hears `pc:cancel` unless it ended it. */
+  release(session: PeerSession): void;
+  /** Tells the agent an asset is stored, so it can offer it to peers. */
+  notifyStored(asset: number, manifestVersion: string): void;
+}
+
 /**
  * One asset requested from the agent: the chunks arrive over a dedicated MessagePort and are
  * read one at a time with a deadline each. `cancel` tells the agent to stop.
  */
-export class AgentSession {
+export class AgentSession implements PeerSession {
   private readonly queue: ChunkResult[] = [];
   private waiter: ((result: ChunkResult) => void) | undefined;
   private ended = false;
@@ -87,7 +105,7 @@ export class AgentSession {
  * MessagePort; when the worker restarts (the browser stops idle workers) or the leader tab
  * goes away, the worker asks every tab on a BroadcastChannel and waits briefly for a new one.
  */
-export class AgentBridge {
+export class AgentBridge implements PeerAgent {
   private port: MessagePort | undefined;
   private enabled = true;
   private missingUntil = 0;

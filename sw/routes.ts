@@ -1,8 +1,8 @@
 import { Route } from 'workbox-routing';
 import { PATHS } from '../protocol/index.js';
-import type { AssetDeps } from './asset-response.js';
-import { respondWithAsset } from './asset-response.js';
+import type { AssetDeps } from './asset-request.js';
 import type { ManifestSource } from './manifest-source.js';
+import { respondWithAsset } from './respond-with-asset.js';
 
 /**
  * Navigations pass through untouched, but through the navigation preload request: it starts in

@@ -121,8 +121,14 @@ describe('storedResponse', () => {
 
   it('ignores an inverted range (last before first) as RFC 9110 and the origin do', async () => {
     // RFC 9110 §14.1.1: a byte-range-spec whose last-pos is below its first-pos is invalid, and
-    // the origin (signaling/range.ts) answers such a request with the whole body, not 416.
+    // the origin (protocol/range.ts) answers such a request with the whole body, not 416.
     await expectFull(respond('bytes=500-100'));
     await expectFull(respond('bytes=1-0'));
+  });
+
+  it('reads the unit and its whitespace as leniently as the origin does', async () => {
+    // The worker's own parser once ignored these; the origin honours them, so the store now does.
+    await expectPartial(respond(' Bytes = 2 - 4 '), 2, 4);
+    await expectPartial(respond('BYTES=10-19'), 10, 19);
   });
 });

@@ -1,0 +1,115 @@
+import {
+  CHUNK_SIZE,
+  type ErrorCode,
+  type ManifestAsset,
+  PeerConnectError,
+} from '../protocol/index.js';
+import type { ChunkResult, PeerAgent, PeerSession } from './agent-bridge.js';
+
+/**
+ * What the fake agent answers to each `next()` of a session, in order: chunk `index` of the
+ * asset (flipped in one byte when `corrupt`), an error, or nothing until the deadline passes
+ * (`stall`, also what follows the last step).
+ */
+export type AgentStep = { chunk: number; corrupt?: true } | { error: ErrorCode } | 'stall';
+
+/** One session of the fake agent; it ends like the real one, and counts its `pc:cancel`s. */
+export class FakeSession implements PeerSession {
+  /** The deadline of every `next()` call, in order. */
+  readonly deadlines: number[] = [];
+  /** How many `pc:cancel` the agent heard (the real session sends at most one). */
+  cancels = 0;
+  private ended = false;
+  private wake: ((result: ChunkResult) => void) | undefined;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly steps: AgentStep[],
+    private readonly deadlineScale: number,
+  ) {}
+
+  get cancelled(): boolean {
+    return this.ended;
+  }
+
+  next(timeoutMs: number): Promise<ChunkResult> {
+    this.deadlines.push(timeoutMs);
+    if (this.ended) return Promise.resolve({ error: new PeerConnectError('cancelled') });
+    const step = this.steps.shift() ?? 'stall';
+    if (step === 'stall') {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = undefined;
+          resolve({ error: new PeerConnectError('agent-timeout') });
+        }, timeoutMs * this.deadlineScale);
+        this.wake = (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        };
+      });
+    }
+    if ('error' in step) return Promise.resolve({ error: new PeerConnectError(step.error) });
+    const data = this.bytes.slice(step.chunk * CHUNK_SIZE, (step.chunk + 1) * CHUNK_SIZE);
+    if (step.corrupt) data[0] = (data[0] ?? 0) ^ 0xff;
+    return Promise.resolve({ index: step.chunk, data: data.buffer });
+  }
+
+  cancel(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.cancels++;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.({ error: new PeerConnectError('cancelled') });
+  }
+}
+
+export interface FakeAgentOptions {
+  /** The asset's true bytes, which the fake peers hold. */
+  bytes: Uint8Array;
+  /** The answers of each session opened, in order of opening. */
+  sessions?: AgentStep[][];
+  /** Thrown by `open()` instead of opening (no agent, or P2P turned off). */
+  refuse?: ErrorCode;
+  /** Deadlines pass after `timeoutMs * deadlineScale` ms, so tests need not sit them out. */
+  deadlineScale?: number;
+}
+
+/** An in-memory peer agent: scripted sessions, and a record of what the worker told it. */
+export class FakeBridge implements PeerAgent {
+  readonly sessions: FakeSession[] = [];
+  readonly opened: Array<{ asset: number; manifestVersion: string }> = [];
+  readonly stored: Array<{ asset: number; manifestVersion: string }> = [];
+  private readonly scripts: AgentStep[][];
+
+  constructor(private readonly options: FakeAgentOptions) {
+    this.scripts = (options.sessions ?? []).map((steps) => [...steps]);
+  }
+
+  /** Every chunk of `asset`, in order: peers that have it all and keep up. */
+  static wholeAsset(asset: ManifestAsset): AgentStep[] {
+    return asset.chunks.map((_, chunk) => ({ chunk }));
+  }
+
+  async open(asset: number, manifestVersion: string): Promise<PeerSession> {
+    this.opened.push({ asset, manifestVersion });
+    if (this.options.refuse) throw new PeerConnectError(this.options.refuse);
+    const session = new FakeSession(
+      this.options.bytes,
+      this.scripts.shift() ?? [],
+      this.options.deadlineScale ?? 1,
+    );
+    this.sessions.push(session);
+    return session;
+  }
+
+  release(session: PeerSession): void {
+    const ours = this.sessions.find((candidate) => candidate === session);
+    if (!ours) throw new Error('release() of a session this agent did not open');
+    ours.cancel();
+  }
+
+  notifyStored(asset: number, manifestVersion: string): void {
+    this.stored.push({ asset, manifestVersion });
+  }
+}
