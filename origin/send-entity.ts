@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { type ByteRange, contentRange, parseRange, unsatisfiedRange } from '../protocol/range.js';
+import { type ByteRange, contentRange, parseRange, unsatisfiedRange } from '../protocol/index.js';
 import { ifRangeHolds, isNotModified } from './conditional.js';
 import { type Exchange, endWithBody } from './exchange.js';
 

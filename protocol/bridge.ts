@@ -39,6 +39,8 @@ const WorkerToAgentSchema = v.variant('type', [
 export type WorkerToAgentMessage = v.InferOutput<typeof WorkerToAgentSchema>;
 
 const ReplySchema = v.variant('type', [
+  /** Sent at once on every `pc:fetch`: the agent's tab is alive (not frozen or hung). */
+  v.object({ type: v.literal('pc:accepted') }),
   v.object({ type: v.literal('pc:chunk'), index: Uint, data: v.instance(ArrayBuffer) }),
   v.object({ type: v.literal('pc:unavailable'), code: Code }),
   v.object({ type: v.literal('pc:failed'), code: Code }),

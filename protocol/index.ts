@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './hash.js';
 export * from './ice.js';
 export * from './manifest.js';
+export * from './range.js';
 export * from './signaling.js';
 export * from './verify.js';
 export * from './wire.js';

@@ -14,6 +14,8 @@ export type ChunkResult = { index: number; data: ArrayBuffer } | { error: PeerCo
 
 /** One asset's chunks from the agent, as an asset response reads them. */
 export interface PeerSession {
+  /** True once the agent said anything on this session, false if not within `timeoutMs`. */
+  answered(timeoutMs: number): Promise<boolean>;
   /** The next chunk, or an error once the agent gives up or the deadline passes. */
   next(timeoutMs: number): Promise<ChunkResult>;
 }
@@ -26,6 +28,11 @@ export interface PeerAgent {
   open(asset: number, manifestVersion: string): Promise<PeerSession>;
   /** Ends a session; the agent hears `pc:cancel` unless it ended it. */
   release(session: PeerSession): void;
+  /**
+   * The agent behind `session` did not answer in time (its tab is frozen or hung): ends the
+   * session, and requests go to the origin without asking it until it links again.
+   */
+  unresponsive(session: PeerSession): void;
   /** Tells the agent an asset is stored, so it can offer it to peers. */
   notifyStored(asset: number, manifestVersion: string): void;
 }
@@ -38,9 +45,13 @@ export class AgentSession implements PeerSession {
   private readonly queue: ChunkResult[] = [];
   private waiter: ((result: ChunkResult) => void) | undefined;
   private ended = false;
+  private heard = false;
+  private onHeard: (() => void) | undefined;
 
   constructor(private readonly port: MessagePort) {
     port.onmessage = (event) => {
+      this.heard = true;
+      this.onHeard?.();
       let message: AgentReplyMessage;
       try {
         message = parseAgentReply(event.data);
@@ -48,9 +59,25 @@ export class AgentSession implements PeerSession {
         this.push({ error: err as PeerConnectError });
         return;
       }
+      if (message.type === 'pc:accepted') return;
       if (message.type === 'pc:chunk') this.push({ index: message.index, data: message.data });
       else this.push({ error: new PeerConnectError(message.code) });
     };
+  }
+
+  answered(timeoutMs: number): Promise<boolean> {
+    if (this.heard || this.ended) return Promise.resolve(this.heard);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onHeard = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.onHeard = () => {
+        clearTimeout(timer);
+        this.onHeard = undefined;
+        resolve(true);
+      };
+    });
   }
 
   /** The next chunk, or an error once the agent gives up or the deadline passes. */
@@ -180,6 +207,14 @@ export class AgentBridge implements PeerAgent {
   release(session: AgentSession): void {
     session.cancel();
     this.sessions.delete(session);
+  }
+
+  unresponsive(session: AgentSession): void {
+    const port = this.sessions.get(session);
+    this.release(session);
+    if (!port) return;
+    this.dropAgent(port);
+    this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
   }
 
   private post(message: WorkerToAgentMessage): void {

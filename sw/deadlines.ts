@@ -7,10 +7,25 @@ export const DEADLINES = {
   agentWaitMs: 1500,
   /** After a wait for an agent ran out, fetches skip the wait for this long. */
   agentMissingBackoffMs: 30_000,
+  /**
+   * The agent answers every request at once (`pc:accepted`): a leader tab frozen in the
+   * background or stuck in a long task does not, and costs the page no more than this before
+   * the origin takes over (and later requests skip it for agentMissingBackoffMs). Generous for
+   * a busy tab that is parsing or laying out a page.
+   */
+  agentAnswerMs: 750,
   /** From asking the agent to the first verified chunk (signaling + WebRTC connect + transfer). */
   firstChunkMs: 4000,
   /** Longest pause between two chunks before the origin serves the rest. */
   stallMs: 2000,
+  /**
+   * A throughput floor for peers, so a peer that trickles just inside the stall deadline cannot
+   * hold an asset: after the first chunk, peers get this long plus the asset's size at
+   * `minPeerBytesPerSecond`, then the origin serves the rest. 256 KiB/s (2 Mbit/s) is below what
+   * one of four uploads sharing a 10 Mbit/s home uplink gets, and below any origin worth having.
+   */
+  peerGraceMs: 1000,
+  minPeerBytesPerSecond: 256 * 1024,
   /** The manifest is revalidated on navigations at most this often. */
   manifestRevalidateMs: 30_000,
   /** The manifest request, body included: a stalled one must not hold routed requests. */

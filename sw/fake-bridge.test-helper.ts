@@ -9,9 +9,13 @@ import type { ChunkResult, PeerAgent, PeerSession } from './agent-bridge.js';
 /**
  * What the fake agent answers to each `next()` of a session, in order: chunk `index` of the
  * asset (flipped in one byte when `corrupt`), an error, or nothing until the deadline passes
- * (`stall`, also what follows the last step).
+ * (`stall`, also what follows the last step). A chunk with `delayMs` comes that much later (a
+ * trickling peer), or not at all when the deadline passes first.
  */
-export type AgentStep = { chunk: number; corrupt?: true } | { error: ErrorCode } | 'stall';
+export type AgentStep =
+  | { chunk: number; corrupt?: true; delayMs?: number }
+  | { error: ErrorCode }
+  | 'stall';
 
 /** One session of the fake agent; it ends like the real one, and counts its `pc:cancel`s. */
 export class FakeSession implements PeerSession {
@@ -26,10 +30,18 @@ export class FakeSession implements PeerSession {
     private readonly bytes: Uint8Array,
     private readonly steps: AgentStep[],
     private readonly deadlineScale: number,
+    private readonly silent = false,
   ) {}
 
   get cancelled(): boolean {
     return this.ended;
+  }
+
+  /** The fake agent answers at once, unless `silent` (a frozen or hung tab). */
+  async answered(timeoutMs: number): Promise<boolean> {
+    if (!this.silent) return true;
+    await new Promise((resolve) => setTimeout(resolve, timeoutMs * this.deadlineScale));
+    return false;
   }
 
   next(timeoutMs: number): Promise<ChunkResult> {
@@ -49,9 +61,23 @@ export class FakeSession implements PeerSession {
       });
     }
     if ('error' in step) return Promise.resolve({ error: new PeerConnectError(step.error) });
+    const delay = step.delayMs ?? 0;
+    if (delay > 0) {
+      const late = delay > timeoutMs;
+      return new Promise((resolve) =>
+        setTimeout(
+          () => resolve(late ? { error: new PeerConnectError('agent-timeout') } : this.chunk(step)),
+          Math.min(delay, timeoutMs) * this.deadlineScale,
+        ),
+      );
+    }
+    return Promise.resolve(this.chunk(step));
+  }
+
+  private chunk(step: { chunk: number; corrupt?: true }): ChunkResult {
     const data = this.bytes.slice(step.chunk * CHUNK_SIZE, (step.chunk + 1) * CHUNK_SIZE);
     if (step.corrupt) data[0] = (data[0] ?? 0) ^ 0xff;
-    return Promise.resolve({ index: step.chunk, data: data.buffer });
+    return { index: step.chunk, data: data.buffer };
   }
 
   cancel(): void {
@@ -71,6 +97,8 @@ export interface FakeAgentOptions {
   sessions?: AgentStep[][];
   /** Thrown by `open()` instead of opening (no agent, or P2P turned off). */
   refuse?: ErrorCode;
+  /** The agent never answers (its tab is frozen or hung). */
+  silent?: true;
   /** Deadlines pass after `timeoutMs * deadlineScale` ms, so tests need not sit them out. */
   deadlineScale?: number;
 }
@@ -98,6 +126,7 @@ export class FakeBridge implements PeerAgent {
       this.options.bytes,
       this.scripts.shift() ?? [],
       this.options.deadlineScale ?? 1,
+      this.options.silent,
     );
     this.sessions.push(session);
     return session;
@@ -107,6 +136,14 @@ export class FakeBridge implements PeerAgent {
     const ours = this.sessions.find((candidate) => candidate === session);
     if (!ours) throw new Error('release() of a session this agent did not open');
     ours.cancel();
+  }
+
+  /** Sessions given up on as unresponsive (the real bridge then skips the agent a while). */
+  readonly unresponsiveSessions: PeerSession[] = [];
+
+  unresponsive(session: PeerSession): void {
+    this.unresponsiveSessions.push(session);
+    this.release(session);
   }
 
   notifyStored(asset: number, manifestVersion: string): void {

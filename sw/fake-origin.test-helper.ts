@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { contentRange, parseRange, unsatisfiedRange } from '../protocol/range.js';
+import { contentRange, parseRange, unsatisfiedRange } from '../protocol/index.js';
 
 /** Bytes per body piece: small and not a divisor of CHUNK_SIZE, so pieces straddle chunks. */
 const PIECE_BYTES = 5000;

@@ -44,6 +44,19 @@ async function storedBytes(): Promise<Uint8Array | undefined> {
   return stored && new Uint8Array(await stored.data.arrayBuffer());
 }
 
+/**
+ * The first chunk waits firstChunkMs; each later one the stall deadline, or less once the
+ * throughput floor's budget for the asset is nearly spent.
+ */
+function expectDeadlines(deadlines: number[], later: number): void {
+  expect(deadlines[0]).toBe(DEADLINES.firstChunkMs);
+  expect(deadlines).toHaveLength(later + 1);
+  for (const ms of deadlines.slice(1)) {
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThanOrEqual(DEADLINES.stallMs);
+  }
+}
+
 describe('peerResponse', () => {
   it('streams the asset from peers, then stores and announces it', async () => {
     const agent = agentWith(FakeBridge.wholeAsset(asset));
@@ -56,12 +69,7 @@ describe('peerResponse', () => {
     expect(sameBytes(await storedBytes(), bytes)).toBe(true);
     expect(agent.opened).toEqual([{ asset: 7, manifestVersion: MANIFEST_VERSION }]);
     expect(agent.stored).toEqual([{ asset: 7, manifestVersion: MANIFEST_VERSION }]);
-    expect(agent.sessions[0]!.deadlines).toEqual([
-      DEADLINES.firstChunkMs,
-      DEADLINES.stallMs,
-      DEADLINES.stallMs,
-      DEADLINES.stallMs,
-    ]);
+    expectDeadlines(agent.sessions[0]!.deadlines, 3);
     // Done with the agent: released once, and the origin never asked.
     expect(agent.sessions[0]!.cancels).toBe(1);
     expect(origin.requests).toEqual([]);
@@ -135,17 +143,45 @@ describe('peerResponse', () => {
     ]);
   });
 
+  it('hands a peer that trickles inside the stall deadline to the origin at the throughput floor', async () => {
+    // Real time: the floor is measured on the clock. One chunk every 1.2 s (under the 2 s stall
+    // deadline); the budget is peerGraceMs plus the asset's size at minPeerBytesPerSecond.
+    const budgetMs = DEADLINES.peerGraceMs + (asset.size / DEADLINES.minPeerBytesPerSecond) * 1000;
+    const agent = agentWith(
+      [{ chunk: 0 }, { chunk: 1, delayMs: 1200 }, { chunk: 2, delayMs: 1200 }, { chunk: 3 }],
+      1,
+    );
+    const { req, settled } = assetRequest(asset);
+    const started = Date.now();
+    const response = await peerResponse(req, agent, store);
+    expect(sameBytes(await bytesOf(response!), bytes)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(budgetMs + 500);
+    await settled();
+    expect(origin.requests).toEqual([{ path: asset.path, range: TAIL_AT(2) }]);
+    expect(sameBytes(await storedBytes(), bytes)).toBe(true);
+  });
+
+  it('gives up at once on an agent that does not answer (a frozen tab), and says so', async () => {
+    const agent = new FakeBridge({
+      bytes,
+      sessions: [FakeBridge.wholeAsset(asset)],
+      silent: true,
+      deadlineScale: FAST,
+    });
+    const { req } = assetRequest(asset);
+    expect(await peerResponse(req, agent, store)).toBeUndefined();
+    expect(agent.unresponsiveSessions).toHaveLength(1);
+    expect(agent.sessions[0]!.deadlines).toEqual([]);
+    expect(agent.sessions[0]!.cancels).toBe(1);
+  });
+
   it('resumes from the origin into the same response when the peers stall', async () => {
     const agent = agentWith([{ chunk: 0 }, { chunk: 1 }, 'stall']);
     const { req, settled } = assetRequest(asset);
     const response = await peerResponse(req, agent, store);
     expect(sameBytes(await bytesOf(response!), bytes)).toBe(true);
     await settled();
-    expect(agent.sessions[0]!.deadlines).toEqual([
-      DEADLINES.firstChunkMs,
-      DEADLINES.stallMs,
-      DEADLINES.stallMs,
-    ]);
+    expectDeadlines(agent.sessions[0]!.deadlines, 2);
     expect(agent.sessions[0]!.cancels).toBe(1);
     expect(origin.requests).toEqual([{ path: asset.path, range: TAIL_AT(2) }]);
     expect(sameBytes(await storedBytes(), bytes)).toBe(true);

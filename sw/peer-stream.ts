@@ -13,6 +13,8 @@ import { ServedTally } from './served-reporter.js';
 import { storeAndAnnounce } from './store-and-announce.js';
 import { assetHeaders } from './stored-response.js';
 
+const MS_PER_SECOND = 1000;
+
 /**
  * Asks the agent for an asset and, once its first chunk arrived and matches the manifest within
  * the deadline, answers with a stream of the asset from peers. Undefined (nothing was sent to
@@ -28,6 +30,10 @@ export async function peerResponse(
   try {
     session = await agent.open(req.index, req.manifestVersion);
   } catch {
+    return undefined;
+  }
+  if (!(await session.answered(DEADLINES.agentAnswerMs))) {
+    agent.unresponsive(session);
     return undefined;
   }
   const first = await verifiedChunk(req.asset, 0, await session.next(DEADLINES.firstChunkMs));
@@ -51,7 +57,8 @@ async function verifiedChunk(
 
 /**
  * One asset streamed to the page chunk by chunk, each verified before it is enqueued: from the
- * agent while it keeps up, then (a stall, an error or a bad chunk) from the origin with a Range
+ * agent while it keeps up, then (a stall, an error, a bad chunk, or peers slower than the
+ * throughput floor) from the origin with a Range
  * for the chunks not yet sent. The whole asset, once sent, is stored and announced.
  */
 class PeerStream {
@@ -63,6 +70,8 @@ class PeerStream {
   private origin: OriginResume | undefined;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private finished = false;
+  /** After this (Date.now()), peers have been slower than the floor: the origin takes over. */
+  private readonly peersUntil: number;
   /** Ends the worker's wait once the stream is over and, when complete, stored. */
   private settle!: () => void;
 
@@ -75,6 +84,10 @@ class PeerStream {
   ) {
     this.session = session;
     this.total = chunkCount(req.asset.size);
+    this.peersUntil =
+      Date.now() +
+      DEADLINES.peerGraceMs +
+      (req.asset.size / DEADLINES.minPeerBytesPerSecond) * MS_PER_SECOND;
     this.tally = new ServedTally(req.url.pathname, req.clientId);
     req.waitUntil(new Promise<void>((resolve) => (this.settle = resolve)));
     this.body = new ReadableStream<Uint8Array>({
@@ -107,7 +120,12 @@ class PeerStream {
   private async fromPeers(): Promise<Uint8Array | undefined> {
     const session = this.session;
     if (!session) return undefined;
-    const result = await session.next(DEADLINES.stallMs);
+    const budget = this.peersUntil - Date.now();
+    if (budget <= 0) {
+      this.dropPeers();
+      return undefined;
+    }
+    const result = await session.next(Math.min(DEADLINES.stallMs, budget));
     const bytes = await verifiedChunk(this.req.asset, this.parts.length, result);
     if (!bytes) this.dropPeers();
     return bytes;

@@ -10,7 +10,7 @@ import {
   recordServed,
   sameBytes,
 } from './asset-fixture.test-helper.js';
-import { MAX_PEER_ASSET_BYTES } from './deadlines.js';
+import { DEADLINES, MAX_PEER_ASSET_BYTES } from './deadlines.js';
 import { FakeBridge } from './fake-bridge.test-helper.js';
 import { FakeOrigin } from './fake-origin.test-helper.js';
 import { respondWithAsset } from './respond-with-asset.js';
@@ -125,6 +125,34 @@ describe('respondWithAsset', () => {
       bridge: new FakeBridge({ bytes, refuse: 'p2p-disabled' }),
     });
     expect(sameBytes(await bytesOf(broken), bytes)).toBe(true);
+  });
+
+  it('a real agent that does not answer (frozen tab): the origin at once, and the next request skips it', async () => {
+    const bridge = new AgentBridge(() => undefined);
+    const agent = new MessageChannel();
+    let fetches = 0;
+    // A tab whose event loop is stopped: it never reads its port.
+    agent.port1.onmessage = (event) => {
+      if (event.data.type === 'pc:fetch') fetches++;
+    };
+    agent.port1.close();
+    bridge.handleMessage({ type: 'pc:agent-hello', enabled: true }, [agent.port2]);
+    const first = assetRequest(asset);
+    const started = Date.now();
+    const response = await respondWithAsset(first.req, { store: async () => store, bridge });
+    expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(DEADLINES.agentAnswerMs - 50);
+    expect(elapsed).toBeLessThan(DEADLINES.firstChunkMs);
+    await first.settled();
+    expect(reports.at(-1)).toEqual(served({ source: 'origin', origin: asset.size }));
+
+    await store.delete(asset.sha256);
+    const second = assetRequest(asset);
+    const again = Date.now();
+    await bytesOf(await respondWithAsset(second.req, { store: async () => store, bridge }));
+    expect(Date.now() - again).toBeLessThan(DEADLINES.agentAnswerMs);
+    expect(fetches).toBe(0);
   });
 
   it('sends pc:cancel over the real bridge when the page cancels a peer response', async () => {

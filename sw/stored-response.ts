@@ -1,5 +1,5 @@
 import type { ManifestAsset } from '../protocol/index.js';
-import { contentRange, parseRange, unsatisfiedRange } from '../protocol/range.js';
+import { contentRange, parseRange, unsatisfiedRange } from '../protocol/index.js';
 
 /** Headers of a response the worker builds itself (from peers or the store). */
 export function assetHeaders(

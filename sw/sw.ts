@@ -3,7 +3,7 @@ import { registerRoute, setCatchHandler } from 'workbox-routing';
 import { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
 import { ManifestSource } from './manifest-source.js';
-import { assetRoute, navigationRoute } from './routes.js';
+import { assetRoute, beaconRoute, navigationRoute } from './routes.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -28,6 +28,7 @@ manifests.onChange((index) => bridge.announceManifest(index));
 
 registerRoute(navigationRoute(manifests));
 registerRoute(assetRoute(manifests, { store, bridge }));
+registerRoute(beaconRoute());
 // Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
 setCatchHandler(({ request }) => fetch(request));
 
