@@ -9,9 +9,8 @@ import {
   instrumentPeerConnections,
   measuredFirstVisit,
   pairHas,
-  seedPage,
 } from './nat/peers.js';
-import { stats, waitForServed } from './swarm.js';
+import { seedPage, stats, waitForServed } from './swarm.js';
 
 /**
  * Peer to peer across real NAT routers (the test bed of e2e/nat). What this spec takes from

@@ -15,9 +15,8 @@ import {
   measuredFirstVisit,
   pairHas,
   peerConnections,
-  seedPage,
 } from './nat/peers.js';
-import { signalConnections, stats } from './swarm.js';
+import { seedPage, signalConnections, stats } from './swarm.js';
 
 /**
  * The test bed itself, on today's product: visitors behind real NAT routers (Linux network

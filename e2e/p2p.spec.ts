@@ -8,7 +8,6 @@ import {
   siteFile,
   test,
   type Visitor,
-  waitForController,
   waitForSitePage,
 } from './fixtures.js';
 import {
@@ -16,6 +15,7 @@ import {
   hangMainThread,
   pageAssetPaths,
   recordServed,
+  seedPage,
   signalConnections,
   stats,
   throttleOutgoing,
@@ -54,19 +54,7 @@ async function seeder(
   path = '/',
 ): Promise<{ visitor: Visitor; assets: string[] }> {
   const visitor = await newVisitor();
-  await recordServed(visitor.context);
-  await gotoSitePage(visitor.page, path);
-  await waitForController(visitor.page);
-  // The browser asks for the page's icon after the load event; a seeder holds it too.
-  const icon = await visitor.page.evaluate(() => {
-    const link = document.querySelector<HTMLLinkElement>('link[rel~="icon"]');
-    return link ? new URL(link.href).pathname : null;
-  });
-  if (icon) await expect.poll(() => pageAssetPaths(visitor.page)).toContain(icon);
-  const assets = await pageAssetPaths(visitor.page);
-  await waitForServed(visitor.page, assets);
-  await waitForStored(visitor.page, assets);
-  return { visitor, assets };
+  return { visitor, assets: await seedPage(visitor, path) };
 }
 
 async function expectSameBytesAsOrigin(

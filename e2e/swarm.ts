@@ -1,6 +1,7 @@
-import type { BrowserContext, Page } from '@playwright/test';
+import { type BrowserContext, expect, type Page } from '@playwright/test';
 import type { PeerConnectStats } from '../page/index.js';
 import { PATHS } from '../protocol/index.js';
+import { gotoSitePage, waitForController } from './browser.js';
 import { metricValue, type ServerProcess } from './server-process.js';
 
 /** Helpers for tests with several visitors in one swarm. */
@@ -187,4 +188,27 @@ export async function hangMainThread(page: Page, ms: number): Promise<void> {
       // Busy: nothing else runs in this tab meanwhile.
     }
   }, ms);
+}
+
+/**
+ * Loads `path` in `visitor` (its first visit: from the origin), then waits until its worker
+ * stored every asset of the page, so it offers them to peers. Returns the page's asset paths.
+ */
+export async function seedPage(
+  visitor: { context: BrowserContext; page: Page },
+  path = '/',
+): Promise<string[]> {
+  await recordServed(visitor.context);
+  await gotoSitePage(visitor.page, path);
+  await waitForController(visitor.page);
+  // The browser asks for the page's icon after the load event; a seeder holds it too.
+  const icon = await visitor.page.evaluate(() => {
+    const link = document.querySelector<HTMLLinkElement>('link[rel~="icon"]');
+    return link ? new URL(link.href).pathname : null;
+  });
+  if (icon) await expect.poll(() => pageAssetPaths(visitor.page)).toContain(icon);
+  const assets = await pageAssetPaths(visitor.page);
+  await waitForServed(visitor.page, assets);
+  await waitForStored(visitor.page, assets);
+  return assets;
 }

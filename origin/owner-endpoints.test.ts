@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,7 @@ import {
   parseDashboardData,
 } from '../protocol/index.js';
 import { ensureSiteManifest, manifestPathOf } from '../site/index.js';
-import { metricSum } from '../testing/prometheus-text.js';
-import { makeTempSite } from '../testing/test-site.js';
+import { makeTempSite, metricSum, rawRequest } from '../testing/index.js';
 import { ADMIN_COOKIE, dashboardEntryPath } from './admin-auth.js';
 import { CLIENT_METRIC_NAMES } from './client-metrics.js';
 import type { OriginContext } from './origin-context.js';
@@ -87,22 +86,7 @@ async function startOwner(options: { adminToken?: string } = {}): Promise<Owner>
     await site.cleanup();
   });
   const origin = `http://127.0.0.1:${port}`;
-  const send: Owner['send'] = (path, { method = 'GET', headers = {}, body } = {}) =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const send: Owner['send'] = (path, options = {}) => rawRequest(port, path, options);
   const bearer: Record<string, string> = options.adminToken
     ? { Authorization: `Bearer ${options.adminToken}` }
     : {};

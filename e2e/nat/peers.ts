@@ -1,32 +1,12 @@
 import { type BrowserContext, expect, type Page } from '@playwright/test';
 import type { PeerConnectStats } from '../../page/index.js';
-import { allImagesDecoded, gotoSitePage, waitForController } from '../browser.js';
+import { allImagesDecoded, gotoSitePage } from '../browser.js';
 import { pageFetch, sha256Hex, siteFile } from '../bytes.js';
 import { originAssetBytes, type ServerProcess } from '../server-process.js';
 import { pageAssetPaths, recordServed, stats, waitForServed, waitForStored } from '../swarm.js';
 import type { HomeVisitor } from './home-visitor.js';
 
 /** Helpers for peer-to-peer tests across the test bed's NAT routers. */
-
-/**
- * Loads `path` in `visitor` (its first visit: from the origin), then waits until its worker
- * stored every asset of the page, so it offers them to peers. Returns the page's asset paths.
- */
-export async function seedPage(visitor: HomeVisitor, path = '/'): Promise<string[]> {
-  await recordServed(visitor.context);
-  await gotoSitePage(visitor.page, path);
-  await waitForController(visitor.page);
-  // The browser asks for the page's icon after the load event; a seeder holds it too.
-  const icon = await visitor.page.evaluate(() => {
-    const link = document.querySelector<HTMLLinkElement>('link[rel~="icon"]');
-    return link ? new URL(link.href).pathname : null;
-  });
-  if (icon) await expect.poll(() => pageAssetPaths(visitor.page)).toContain(icon);
-  const assets = await pageAssetPaths(visitor.page);
-  await waitForServed(visitor.page, assets);
-  await waitForStored(visitor.page, assets);
-  return assets;
-}
 
 /** The summed size of the files at `paths`, as the origin holds them. */
 export async function assetBytes(server: ServerProcess, paths: readonly string[]): Promise<number> {
