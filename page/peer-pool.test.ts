@@ -149,6 +149,19 @@ describe('PeerPool', () => {
     expect(network.connections).toHaveLength(connectionsSoFar);
   });
 
+  it('a connection still pending after one dial budget is not worth waiting on again', async () => {
+    vi.useFakeTimers();
+    network.reachable = false;
+    const a = makePool('peer-a');
+    makePool('peer-b');
+    const dialled = rejection(a.pool.connect('peer-b'));
+    expect(a.pool.isUseless('peer-b')).toBe(false);
+    await vi.advanceTimersByTimeAsync(AGENT_LIMITS.peerDialWaitMs);
+    expect(a.pool.isUseless('peer-b')).toBe(true);
+    await vi.advanceTimersByTimeAsync(AGENT_LIMITS.peerConnectTimeoutMs);
+    await dialled;
+  });
+
   it('ICE failing before the channel opened counts as ice-failed', async () => {
     const a = makePool('peer-a');
     makePool('peer-b');

@@ -42,6 +42,8 @@ export class PeerPool {
   private readonly connections = new Map<string, PeerConnection>();
   private readonly peers = new Map<string, Peer>();
   private readonly connecting = new Map<string, Promise<Peer>>();
+  /** When each pending connection started (Date.now()). */
+  private readonly connectingSince = new Map<string, number>();
   private readonly banned = new BanList();
   /** Peers whose connection failed: dialling them again would only cost requests time. */
   private readonly unreachable = new Set<string>();
@@ -57,9 +59,14 @@ export class PeerPool {
     return this.peers.size;
   }
 
-  /** Banned, or proved unreachable: not worth a dial. */
+  /**
+   * Banned, proved unreachable, or still connecting after a request already waited its dial
+   * budget for it: not worth waiting on (the connection goes on, and serves once open).
+   */
   isUseless(id: string): boolean {
-    return this.banned.has(id) || this.unreachable.has(id);
+    if (this.banned.has(id) || this.unreachable.has(id)) return true;
+    const since = this.connectingSince.get(id);
+    return since !== undefined && Date.now() - since >= AGENT_LIMITS.peerDialWaitMs;
   }
 
   /** Connected peers that said they hold `asset`. */
@@ -139,6 +146,7 @@ export class PeerPool {
       if (this.connections.get(id) === connection) this.connections.delete(id);
       if (this.peers.get(id)?.closed) this.peers.delete(id);
       this.connecting.delete(id);
+      this.connectingSince.delete(id);
       this.options.onChange?.();
     });
     const ready: Promise<Peer> = connection.opened.then(
@@ -152,6 +160,7 @@ export class PeerPool {
         });
         this.peers.set(id, peer);
         this.connecting.delete(id);
+        this.connectingSince.delete(id);
         this.options.onChange?.();
         void connection.selectedPair().then((pair) => {
           debug('peer connected', id, initiator ? '(we dialled)' : '(they dialled)', 'via', pair);
@@ -167,6 +176,7 @@ export class PeerPool {
       },
     );
     this.connecting.set(id, ready);
+    this.connectingSince.set(id, Date.now());
     return ready;
   }
 
