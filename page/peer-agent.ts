@@ -86,6 +86,9 @@ export async function startLeaderAgent(options: {
       session = session.then((previous) => switchManifest(message.manifest, previous));
       return;
     }
+    // At once, before waiting on the swarm session (its manifest check and store read can take
+    // a while): the worker gives a tab that does not answer (frozen, hung) up for the origin.
+    if (message.type === 'pc:fetch') port?.postMessage({ type: 'pc:accepted' });
     void session.then((current) => {
       if (message.type === 'pc:stored') {
         if (current?.manifest.version === message.manifestVersion) current.stored(message.asset);

@@ -93,19 +93,14 @@ function workerFetch(session: SwarmSession, asset: number, manifestVersion = ind
   const messages: AgentReplyMessage[] = [];
   const transferred: { message: unknown; transfer: Transferable[] }[] = [];
   let closed = false;
-  /** `pc:accepted` came first, before anything else, as the worker requires. */
-  let accepted = false;
+
   const post = agentEnd.postMessage.bind(agentEnd);
   agentEnd.postMessage = ((message: unknown, transfer: Transferable[] = []) => {
     post(message, transfer);
     if ((message as { type?: string }).type !== 'pc:accepted')
       transferred.push({ message, transfer });
   }) as typeof agentEnd.postMessage;
-  workerEnd.onmessage = (event) => {
-    const message = parseAgentReply(event.data);
-    if (message.type === 'pc:accepted' && messages.length === 0 && !accepted) accepted = true;
-    else messages.push(message);
-  };
+  workerEnd.onmessage = (event) => messages.push(parseAgentReply(event.data));
   workerEnd.addEventListener('close', () => {
     closed = true;
   });
@@ -115,7 +110,6 @@ function workerFetch(session: SwarmSession, asset: number, manifestVersion = ind
     messages,
     transferred,
     closed: () => closed,
-    accepted: () => accepted,
     chunks: () => messages.filter((m) => m.type === 'pc:chunk'),
     ends: () => messages.filter((m) => m.type !== 'pc:chunk'),
   };
@@ -149,7 +143,6 @@ describe('SwarmSession', () => {
     const leecher = makeSession();
     const request = workerFetch(leecher.session, big);
     await eventually(request.closed, 'the end of the reply');
-    expect(request.accepted()).toBe(true);
     expect(request.ends()).toEqual([]);
     expect(request.chunks().map((m) => (m.type === 'pc:chunk' ? m.index : -1))).toEqual([
       ...Array(BIG_CHUNKS).keys(),

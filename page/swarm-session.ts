@@ -76,8 +76,6 @@ export class SwarmSession {
    * port closing under us, cancels the download.
    */
   async fetch(message: FetchMessage, port: MessagePort): Promise<void> {
-    // At once: the worker gives a tab that does not answer (frozen, hung) up for the origin.
-    port.postMessage({ type: 'pc:accepted' });
     const reply = (code: PeerConnectError['code']) => {
       port.postMessage({ type: 'pc:unavailable', code });
       port.close();
