@@ -2,7 +2,7 @@ import { PATHS } from '../protocol/index.js';
 import { PeerConnectApi } from './api.js';
 import { runWhenLeader } from './leader-election.js';
 import { debug } from './log.js';
-import { configuredIceServers, signalUrl, startLeaderAgent } from './peer-agent.js';
+import { beaconUrl, configuredIceServers, signalUrl, startLeaderAgent } from './peer-agent.js';
 import { startStatsBeacon } from './stats-beacon.js';
 
 declare global {
@@ -20,11 +20,11 @@ function main(): void {
   const script = document.currentScript as HTMLScriptElement | null;
   const api = new PeerConnectApi();
   window.peerconnect = api;
-  startStatsBeacon(api);
   navigator.serviceWorker
     .register(PATHS.serviceWorker, { scope: '/', updateViaCache: 'none' })
     .catch((err) => debug('service worker registration failed', err));
   const url = signalUrl(script);
+  startStatsBeacon(api, undefined, beaconUrl(url));
   runWhenLeader(() => {
     debug('leading this origin');
     api.becomeLeader();

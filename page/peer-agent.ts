@@ -1,4 +1,5 @@
 import {
+  BEACON_PATH,
   ManifestIndex,
   PATHS,
   parseAndVerifyManifest,
@@ -21,9 +22,19 @@ export function signalUrl(script: HTMLScriptElement | null): string {
 }
 
 /**
+ * Where stats beacons go: the signaling server's origin, which counts them (the page's own
+ * origin when signaling is there too).
+ */
+export function beaconUrl(signal: string): string {
+  const url = new URL(signal);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  return new URL(BEACON_PATH, url).href;
+}
+
+/**
  * ICE servers the site set on the agent's script tag (`data-ice-servers`: a JSON
- * `RTCIceServer[]`, or comma-separated stun:/stuns: URLs), for a signaling server that does not
- * send its own. A malformed value is ignored (with a debug line): the signaling server's or none.
+ * `RTCIceServer[]`, or comma-separated stun:/stuns: URLs), used when the signaling server does
+ * not send its own. A malformed value is ignored (with a debug line): the signaling server's or none.
  */
 export function configuredIceServers(script: HTMLScriptElement | null): RTCIceServer[] | undefined {
   const raw = script?.dataset.iceServers?.trim();

@@ -133,6 +133,7 @@ function jsonBytes(value: unknown): number {
 export function startStatsBeacon(
   subject: BeaconSubject,
   platform: BeaconPlatform = browserPlatform(),
+  url: string = BEACON_PATH,
 ): void {
   const batch = new BeaconBatch();
   let sent = { bytesUploaded: 0, dialFailures: 0 };
@@ -153,7 +154,7 @@ export function startStatsBeacon(
     const leader = subject.leader ? leaderFigures(now, sent, mostPeers) : undefined;
     const beacons = batch.take(leader);
     beacons.forEach((beacon, i) => {
-      if (platform.send(BEACON_PATH, JSON.stringify(beacon))) {
+      if (platform.send(url, JSON.stringify(beacon))) {
         if (i === 0 && leader) sent = now;
         return;
       }
@@ -190,11 +191,22 @@ function browserPlatform(): BeaconPlatform {
   return {
     send: (url, body) => navigator.sendBeacon(url, body),
     onHidden(flush) {
+      // Once per hidden period: an unload fires both visibilitychange and pagehide.
+      let hidden = false;
+      const flushOnce = () => {
+        if (hidden) return;
+        hidden = true;
+        flush();
+      };
       document.addEventListener('visibilitychange', () => {
-        if (document.visibilityState === 'hidden') flush();
+        if (document.visibilityState === 'hidden') flushOnce();
+        else hidden = false;
       });
       // Where visibilitychange does not fire on unload (older Safari), pagehide does.
-      window.addEventListener('pagehide', flush);
+      window.addEventListener('pagehide', flushOnce);
+      window.addEventListener('pageshow', () => {
+        hidden = false;
+      });
     },
     observeTimings(onTiming) {
       new PerformanceObserver((list) => {

@@ -17,7 +17,7 @@ type FetchMessage = Extract<WorkerToAgentMessage, { type: 'pc:fetch' }>;
 
 export interface SwarmSessionOptions {
   signalUrl: string;
-  /** The site's own ICE servers (`data-ice-servers`); else the signaling server's, else none. */
+  /** The site's `data-ice-servers`, for a signaling server that sends none of its own. */
   iceServers?: RTCIceServer[] | undefined;
   /** Where uploads read from (the AssetStore). */
   store: BlobSource;
@@ -61,7 +61,7 @@ export class SwarmSession {
       }),
       onChange: () => options.stats.setPeers(this.pool.size),
       onDial: (outcome) => options.stats.recordDial(outcome),
-      iceServers: () => options.iceServers ?? this.signaling.iceServers ?? [],
+      iceServers: () => this.signaling.iceServers ?? options.iceServers ?? [],
     });
     this.signaling.on('signal', ({ from, data }) => this.pool.handleSignal(from, data));
     this.signaling.on('welcome', (peerId) =>
@@ -90,6 +90,24 @@ export class SwarmSession {
       reply('signaling-unavailable');
       return;
     }
+    // The worker's `pc:cancel`, or its port closing under us (stopped while idle, nobody reads
+    // the chunks), cancels the download: also while we are still joining.
+    let download: AssetDownload | undefined;
+    let gone = false;
+    const cancel = () => {
+      gone = true;
+      download?.cancel();
+    };
+    port.onmessage = (event: MessageEvent) => {
+      try {
+        parseCancel(event.data);
+      } catch (err) {
+        debug('ignored a malformed message on a reply port', err);
+        return;
+      }
+      cancel();
+    };
+    port.addEventListener('close', cancel);
     try {
       // Joined, or joining again after a drop: a failed first attempt must not end P2P here.
       await withTimeout(this.signaling.connect(), AGENT_LIMITS.signalingJoinTimeoutMs);
@@ -97,8 +115,12 @@ export class SwarmSession {
       reply('signaling-unavailable');
       return;
     }
+    if (gone) {
+      port.close();
+      return;
+    }
     let sent = 0;
-    const download = new AssetDownload({
+    const started = new AssetDownload({
       asset,
       index: message.asset,
       pool: this.pool,
@@ -109,26 +131,16 @@ export class SwarmSession {
           port.postMessage({ type: 'pc:chunk', index, data }, [data]);
         },
         onEnd: (error) => {
-          this.downloads.delete(download);
+          this.downloads.delete(started);
           if (error)
             port.postMessage({ type: sent ? 'pc:failed' : 'pc:unavailable', code: error.code });
           port.close();
         },
       },
     });
-    port.onmessage = (event: MessageEvent) => {
-      try {
-        parseCancel(event.data);
-      } catch (err) {
-        debug('ignored a malformed message on a reply port', err);
-        return;
-      }
-      download.cancel();
-    };
-    // The worker went away without a word (stopped while idle): nobody reads the chunks.
-    port.addEventListener('close', () => download.cancel());
-    this.downloads.add(download);
-    download.start();
+    download = started;
+    this.downloads.add(started);
+    started.start();
   }
 
   /** The worker stored an asset: seed it. */

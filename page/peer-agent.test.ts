@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredIceServers } from './peer-agent.js';
+import { beaconUrl, configuredIceServers } from './peer-agent.js';
 
 function script(iceServers?: string): HTMLScriptElement {
   return {
@@ -24,5 +24,16 @@ describe('data-ice-servers', () => {
     expect(configuredIceServers(script('http://evil.example/'))).toBeUndefined();
     // A TURN URL without credentials would make RTCPeerConnection throw: refused.
     expect(configuredIceServers(script('turn:t.example:3478'))).toBeUndefined();
+  });
+});
+
+describe('beaconUrl', () => {
+  it('sends beacons to the signaling server’s origin, over http(s)', () => {
+    expect(beaconUrl('ws://127.0.0.1:8080/peerconnect/signal')).toBe(
+      'http://127.0.0.1:8080/peerconnect/stats',
+    );
+    expect(beaconUrl('wss://signal.example.com/peerconnect/signal')).toBe(
+      'https://signal.example.com/peerconnect/stats',
+    );
   });
 });
