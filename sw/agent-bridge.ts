@@ -30,7 +30,7 @@ export interface PeerAgent {
   release(session: PeerSession): void;
   /**
    * The agent behind `session` did not answer in time (its tab is frozen or hung): ends the
-   * session, and requests go to the origin without asking it until it links again.
+   * session, and requests go to the origin without asking it for a short while.
    */
   unresponsive(session: PeerSession): void;
   /** Tells the agent an asset is stored, so it can offer it to peers. */
@@ -136,6 +136,8 @@ export class AgentBridge implements PeerAgent {
   private port: MessagePort | undefined;
   private enabled = true;
   private missingUntil = 0;
+  /** Until then the agent is taken as frozen or hung, and requests go to the origin. */
+  private unresponsiveUntil = 0;
   /** Open sessions and the agent port each was opened over. */
   private readonly sessions = new Map<AgentSession, MessagePort>();
   private waiters: Array<() => void> = [];
@@ -164,6 +166,7 @@ export class AgentBridge implements PeerAgent {
     this.port = undefined;
     this.enabled = message.enabled;
     this.missingUntil = 0;
+    this.unresponsiveUntil = 0;
     if (message.enabled && port) {
       this.port = port;
       port.onmessage = (event) => {
@@ -191,6 +194,9 @@ export class AgentBridge implements PeerAgent {
     if (!this.enabled) throw new PeerConnectError('p2p-disabled');
     const port = this.port;
     if (!port) throw new PeerConnectError('agent-unavailable');
+    if (Date.now() < this.unresponsiveUntil) {
+      throw new PeerConnectError('agent-timeout', 'the agent did not answer lately');
+    }
     const channel = new MessageChannel();
     const session = new AgentSession(channel.port1);
     this.sessions.set(session, port);
@@ -210,11 +216,9 @@ export class AgentBridge implements PeerAgent {
   }
 
   unresponsive(session: AgentSession): void {
-    const port = this.sessions.get(session);
     this.release(session);
-    if (!port) return;
-    this.dropAgent(port);
-    this.missingUntil = Date.now() + DEADLINES.agentMissingBackoffMs;
+    // Not dropped: a tab in a long task answers again soon; requests skip it for a short while.
+    this.unresponsiveUntil = Date.now() + DEADLINES.agentUnresponsiveBackoffMs;
   }
 
   private post(message: WorkerToAgentMessage): void {

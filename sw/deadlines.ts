@@ -10,10 +10,15 @@ export const DEADLINES = {
   /**
    * The agent answers every request at once (`pc:accepted`): a leader tab frozen in the
    * background or stuck in a long task does not, and costs the page no more than this before
-   * the origin takes over (and later requests skip it for agentMissingBackoffMs). Generous for
-   * a busy tab that is parsing or laying out a page.
+   * the origin takes over. Generous for a busy tab that is parsing or laying out a page.
    */
   agentAnswerMs: 750,
+  /**
+   * After an agent missed agentAnswerMs, requests go to the origin without asking it for this
+   * long: a page's burst of requests pays the wait once, and a tab back from a long task
+   * serves again soon.
+   */
+  agentUnresponsiveBackoffMs: 5000,
   /** From asking the agent to the first verified chunk (signaling + WebRTC connect + transfer). */
   firstChunkMs: 4000,
   /** Longest pause between two chunks before the origin serves the rest. */
