@@ -45,6 +45,12 @@ describe('loadIceServers', () => {
     expect(await loadIceServers({ file: path }, false)).toEqual(servers);
   });
 
+  it('refuses an endless file (a device) without reading it whole', async () => {
+    expect(await usageError(loadIceServers({ file: '/dev/zero' }, false))).toContain(
+      "--ice-servers: '/dev/zero' is over",
+    );
+  });
+
   it('refuses a missing, non-JSON, invalid or too long file, naming it', async () => {
     const missing = join('/nonexistent', 'ice.json');
     expect(await usageError(loadIceServers({ file: missing }, false))).toContain(

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import {
   ICE_LIMITS,
   type IceServer,
@@ -72,7 +72,16 @@ export async function loadIceServers(
   const { file } = option;
   let text: string;
   try {
-    const bytes = await readFile(file);
+    // Read at most one byte past the cap, so a device or a huge file is refused, not read whole.
+    const handle = await open(file, 'r');
+    let bytes: Buffer;
+    try {
+      const buffer = Buffer.alloc(MAX_ICE_FILE_BYTES + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      bytes = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
     if (bytes.length > MAX_ICE_FILE_BYTES) {
       throw new CliError('usage', `--ice-servers: '${file}' is over ${MAX_ICE_FILE_BYTES} bytes`);
     }

@@ -31,7 +31,9 @@ export function hostnameOfHostHeader(header: string | undefined): string | undef
  * given, else the built-in STUN server at the host the page came from (none when it is off or
  * the Host header is unusable); then, with `turn`, a TURN server with fresh credentials.
  */
-export function iceServersFor(config: IceConfig): (request: IncomingMessage) => IceServer[] {
+export function iceServersFor(
+  config: IceConfig,
+): (request: Pick<IncomingMessage, 'headers'>) => IceServer[] {
   return (request) => {
     const base = config.iceServers ?? builtInStun(config.stunPort, request.headers.host);
     return config.turn ? [...base, turnIceServer(config.turn)] : base;

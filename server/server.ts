@@ -14,7 +14,7 @@ import {
   type OriginContext,
 } from '../origin/index.js';
 import { type IceServer, PATHS } from '../protocol/index.js';
-import { attachSignaling } from '../signaling/index.js';
+import { attachSignaling, SIGNAL_METRIC_NAMES } from '../signaling/index.js';
 import {
   type BuildProgress,
   ensureSiteManifest,
@@ -33,8 +33,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 const CLOSE_GRACE_MS = 2000;
 /** Signaling's gauges, which the dashboard reads for its live figures. */
 const SIGNAL_GAUGES = {
-  peersOnline: 'peerconnect_signal_connections',
-  swarms: 'peerconnect_signal_swarms',
+  peersOnline: SIGNAL_METRIC_NAMES.connections,
+  swarms: SIGNAL_METRIC_NAMES.swarms,
 };
 
 export interface ServeOptions {
@@ -150,8 +150,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // The one teardown path, also for a start that fails half-way.
   const teardown = async () => {
     owner.close();
-    await signaling.close();
-    await Promise.all([server.listening ? closeServer(server) : undefined, stun?.close()]);
+    // Each part closes even when another fails to.
+    await Promise.allSettled([signaling.close()]);
+    await Promise.allSettled([server.listening ? closeServer(server) : undefined, stun?.close()]);
   };
   try {
     // HTTP first: a taken --port is reported as such even when the STUN port is taken too.

@@ -9,7 +9,8 @@ export interface SignalMetrics {
   remove(): void;
 }
 
-const NAMES = {
+/** Metric names, for readers of the registry (the owner's dashboard). */
+export const SIGNAL_METRIC_NAMES = {
   connections: 'peerconnect_signal_connections',
   swarms: 'peerconnect_signal_swarms',
   messages: 'peerconnect_signal_messages_total',
@@ -23,7 +24,7 @@ export function createSignalMetrics(
 ): SignalMetrics {
   const registers = [registry];
   new Gauge({
-    name: NAMES.connections,
+    name: SIGNAL_METRIC_NAMES.connections,
     help: 'Open signaling WebSocket connections.',
     registers,
     collect() {
@@ -31,7 +32,7 @@ export function createSignalMetrics(
     },
   });
   new Gauge({
-    name: NAMES.swarms,
+    name: SIGNAL_METRIC_NAMES.swarms,
     help: 'Swarms (manifest versions) with at least one joined peer.',
     registers,
     collect() {
@@ -39,13 +40,13 @@ export function createSignalMetrics(
     },
   });
   const messages = new Counter({
-    name: NAMES.messages,
+    name: SIGNAL_METRIC_NAMES.messages,
     help: 'Valid signaling messages received, by type.',
     labelNames: ['type'] as const,
     registers,
   });
   const errors = new Counter({
-    name: NAMES.errors,
+    name: SIGNAL_METRIC_NAMES.errors,
     help: 'Signaling errors answered to clients, by code.',
     labelNames: ['code'] as const,
     registers,
@@ -54,7 +55,7 @@ export function createSignalMetrics(
     messages,
     errors,
     remove() {
-      for (const name of Object.values(NAMES)) registry.removeSingleMetric(name);
+      for (const name of Object.values(SIGNAL_METRIC_NAMES)) registry.removeSingleMetric(name);
     },
   };
 }

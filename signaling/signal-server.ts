@@ -18,7 +18,7 @@ export interface SignalingOptions {
    * The STUN/TURN servers to tell a client in its `welcome`, from the request that opened its
    * WebSocket (called once per join; must not throw). Without it, `welcome` has no iceServers.
    */
-  iceServers?: (request: IncomingMessage) => IceServer[];
+  iceServers?: (request: Pick<IncomingMessage, 'headers'>) => IceServer[];
 }
 
 export interface Signaling {
@@ -45,12 +45,14 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(request, socket, head, (ws) => {
       const { iceServers } = options;
+      // Only the Host header is kept for the connection's life, not the whole request.
+      const headers = { host: request.headers.host };
       const connection = new SignalConnection(
         ws,
         directory,
         metrics,
         () => connections.delete(connection),
-        iceServers && (() => iceServers(request)),
+        iceServers && (() => iceServers({ headers })),
       );
       connections.add(connection);
       // A handshake that completed while shutting down would otherwise be left open.
