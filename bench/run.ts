@@ -6,6 +6,7 @@ import { pageAssetPaths, waitForStored } from '../e2e/swarm.js';
 import { BIG_ASSET, prepareSite } from './bench-site.js';
 import { startLatencyProxy } from './latency-proxy.js';
 import { median } from './median.js';
+import { natRows } from './nat-scenario.js';
 import { fetchInPage, firstImageAt, recordFirstImage, waitForPageComplete } from './page-probes.js';
 import { rawDataChannelThroughput } from './raw-datachannel.js';
 import { printTable, type ResultRow, writeResults } from './report.js';
@@ -245,6 +246,7 @@ const SCENARIOS = {
   'first-visit': firstVisitRows,
   throughput: throughputRows,
   fallback: fallbackRows,
+  nat: natRows,
 } as const;
 
 async function main(): Promise<void> {
