@@ -266,6 +266,10 @@ async function main(): Promise<void> {
   try {
     const rows: ResultRow[] = [];
     for (const name of chosen) rows.push(...(await SCENARIOS[name](browser, site)));
+    if (rows.length === 0) {
+      console.log('no results (every chosen scenario was skipped)');
+      return;
+    }
     printTable(rows);
     console.log(`results: ${await writeResults(rows)}`);
   } finally {
