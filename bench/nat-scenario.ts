@@ -497,7 +497,7 @@ async function writeChart(rows: ResultRow[]): Promise<string> {
   const bars = rows
     .filter((row) => row.ratioToBaseline !== undefined)
     .map((row) => ({
-      label: `${row.scenario}: ${row.variant}`.slice(0, 70),
+      label: `${row.scenario}: ${row.variant}`,
       value: row.ratioToBaseline!,
       text: `${(row.ratioToBaseline! * 100).toFixed(0)} %`,
     }));
@@ -505,7 +505,8 @@ async function writeChart(rows: ResultRow[]): Promise<string> {
     'nat',
     'PeerConnect across NAT routers: each figure vs its baseline of the same run',
     bars,
-    `${CONDITIONS}; medians of ${VISIT_RUNS} runs (throughput: 1 run); bench/results/nat.json`,
+    `${CONDITIONS}; medians of ${VISIT_RUNS} runs (throughput: 1 run); dashed: the baseline (100 %); bench/results/nat.json`,
+    1,
   );
 }
 

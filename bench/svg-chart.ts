@@ -11,8 +11,10 @@ export interface Bar {
   text: string;
 }
 
-const WIDTH = 900;
-const LABEL_WIDTH = 430;
+const WIDTH = 960;
+const LABEL_WIDTH = 480;
+/** Longer labels are cut (about 6.5 px a character at 13 px). */
+const MAX_LABEL_CHARS = 70;
 const VALUE_WIDTH = 90;
 const BAR_HEIGHT = 22;
 const GAP = 8;
@@ -27,9 +29,21 @@ function escapeXml(text: string): string {
     .replaceAll('"', '&quot;');
 }
 
-/** The SVG text of a bar chart titled `title`, with `footnote` under the bars. */
-export function barChartSvg(title: string, bars: readonly Bar[], footnote = ''): string {
-  const max = Math.max(1e-9, ...bars.map((bar) => bar.value));
+function clip(label: string): string {
+  return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, MAX_LABEL_CHARS - 1)}…`;
+}
+
+/**
+ * The SVG text of a bar chart titled `title`, with `footnote` under the bars and, at value
+ * `reference` (e.g. 1 for ratios), a dashed line.
+ */
+export function barChartSvg(
+  title: string,
+  bars: readonly Bar[],
+  footnote = '',
+  reference?: number,
+): string {
+  const max = Math.max(1e-9, reference ?? 0, ...bars.map((bar) => bar.value));
   const span = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 20;
   const height = TOP + bars.length * (BAR_HEIGHT + GAP) + BOTTOM;
   const rows = bars.map((bar, i) => {
@@ -37,7 +51,7 @@ export function barChartSvg(title: string, bars: readonly Bar[], footnote = ''):
     const width = Math.max(1, (Math.max(0, bar.value) / max) * span);
     const mid = y + BAR_HEIGHT / 2 + 4;
     return [
-      `<text x="${LABEL_WIDTH - 8}" y="${mid}" text-anchor="end">${escapeXml(bar.label)}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${mid}" text-anchor="end">${escapeXml(clip(bar.label))}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="#3b7dd8"/>`,
       `<text x="${(LABEL_WIDTH + width + 6).toFixed(1)}" y="${mid}">${escapeXml(bar.text)}</text>`,
     ].join('');
@@ -47,6 +61,11 @@ export function barChartSvg(title: string, bars: readonly Bar[], footnote = ''):
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
     ...rows,
+    ...(reference === undefined
+      ? []
+      : [
+          `<line x1="${(LABEL_WIDTH + (reference / max) * span).toFixed(1)}" x2="${(LABEL_WIDTH + (reference / max) * span).toFixed(1)}" y1="${TOP - 6}" y2="${height - BOTTOM}" stroke="#333" stroke-dasharray="4 3"/>`,
+        ]),
     `<text x="12" y="${height - 10}" fill="#555" font-size="11">${escapeXml(footnote)}</text>`,
     '</svg>',
     '',
@@ -59,8 +78,9 @@ export async function writeBarChart(
   title: string,
   bars: readonly Bar[],
   footnote?: string,
+  reference?: number,
 ): Promise<string> {
   const file = join(RESULTS_DIR, `${name}.svg`);
-  await writeFile(file, barChartSvg(title, bars, footnote));
+  await writeFile(file, barChartSvg(title, bars, footnote, reference));
   return file;
 }
