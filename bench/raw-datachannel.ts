@@ -15,16 +15,18 @@ const RAW = {
 /**
  * The baseline: one raw RTCDataChannel between the same two pages, `bytes` sent in 64 KiB
  * messages with the send queue kept under the same high-water mark the agent uses. Signaling
- * is relayed by the harness itself. Returns MB/s (10^6 bytes per second).
+ * is relayed by the harness itself. `configuration` gives it ICE servers (pages in different
+ * networks: STUN or TURN). Returns MB/s (10^6 bytes per second).
  */
 export async function rawDataChannelThroughput(
   sender: Page,
   receiver: Page,
   bytes: number,
+  configuration: RTCConfiguration = {},
 ): Promise<number> {
-  const setup = (initiator: boolean) => {
+  const setup = ({ initiator, config }: { initiator: boolean; config: RTCConfiguration }) => {
     const w = window as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection(config);
     const dc = pc.createDataChannel('bench', { negotiated: true, id: 7 });
     dc.binaryType = 'arraybuffer';
     const candidates: RTCIceCandidateInit[] = [];
@@ -39,8 +41,8 @@ export async function rawDataChannelThroughput(
     });
     return initiator;
   };
-  await sender.evaluate(setup, true);
-  await receiver.evaluate(setup, false);
+  await sender.evaluate(setup, { initiator: true, config: configuration });
+  await receiver.evaluate(setup, { initiator: false, config: configuration });
   const offer = await sender.evaluate(async () => {
     const pc = (window as unknown as { benchPc: RTCPeerConnection }).benchPc;
     await pc.setLocalDescription(await pc.createOffer());

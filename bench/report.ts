@@ -10,9 +10,14 @@ export interface ResultRow {
   originAssetBytes?: number;
   ratioToBaseline?: number;
   runs?: number[];
+  /** What the figure rests on (candidate pairs, dial failures, link limits). */
+  note?: string;
 }
 
+export const RESULTS_DIR = join(import.meta.dirname, 'results');
+
 export function printTable(rows: ResultRow[]): void {
+  const withNotes = rows.some((row) => row.note !== undefined);
   console.table(
     rows.map((row) => ({
       scenario: row.scenario,
@@ -22,15 +27,19 @@ export function printTable(rows: ResultRow[]): void {
       'vs baseline':
         row.ratioToBaseline === undefined ? '' : `${(row.ratioToBaseline * 100).toFixed(0)} %`,
       runs: row.runs?.join(' / ') ?? '',
+      ...(withNotes ? { note: row.note ?? '' } : {}),
     })),
   );
 }
 
-/** Writes the rows with the machine they ran on; returns the file path. */
-export async function writeResults(rows: ResultRow[]): Promise<string> {
-  const dir = join(import.meta.dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+/**
+ * Writes the rows with the machine they ran on, to `<name>.json` (default: a dated
+ * `bench-<date>.json`); returns the file path.
+ */
+export async function writeResults(rows: ResultRow[], name?: string): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const base = name ?? `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const file = join(RESULTS_DIR, `${base}.json`);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
   await writeFile(
     file,

@@ -1,18 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
 import { CHROMIUM_LAUNCH } from '../e2e/browser.js';
 import { type ServerProcess, startServerProcess } from '../e2e/server-process.js';
 import { pageAssetPaths, waitForStored } from '../e2e/swarm.js';
+import { BIG_ASSET, prepareSite } from './bench-site.js';
 import { startLatencyProxy } from './latency-proxy.js';
+import { median } from './median.js';
+import { natRows } from './nat-scenario.js';
 import { fetchInPage, firstImageAt, recordFirstImage, waitForPageComplete } from './page-probes.js';
 import { rawDataChannelThroughput } from './raw-datachannel.js';
 import { printTable, type ResultRow, writeResults } from './report.js';
 
-/** A 16 MiB asset for the throughput and fallback runs (random, so nothing compresses it). */
-const BIG_ASSET = { path: '/bench/payload-16m.wasm', bytes: 16 * 1024 * 1024 } as const;
 /** Repetitions of each page-load measurement; the table shows the median. */
 const LOAD_RUNS = 3;
 /** The origin as seen from the browser: loopback, and a typical remote origin (one way, ms). */
@@ -21,18 +19,6 @@ const ORIGIN_ONE_WAY_DELAYS_MS = [0, 20];
 const THROUGHPUT_ROUNDS = 3;
 /** Fallback run: close the seeder once this much of the big asset has arrived. */
 const VANISH_AFTER_BYTES = 4 * 1024 * 1024;
-
-async function prepareSite(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'peerconnect-bench-'));
-  await cp(join(import.meta.dirname, '..', 'examples', 'demo'), dir, { recursive: true });
-  await rm(join(dir, 'peerconnect'), { recursive: true, force: true });
-  await mkdir(join(dir, 'bench'), { recursive: true });
-  await writeFile(join(dir, BIG_ASSET.path), randomBytes(BIG_ASSET.bytes));
-  return dir;
-}
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 interface Origin {
   /** Where browsers go: the server itself or a latency proxy in front of it. */
@@ -260,6 +246,7 @@ const SCENARIOS = {
   'first-visit': firstVisitRows,
   throughput: throughputRows,
   fallback: fallbackRows,
+  nat: natRows,
 } as const;
 
 async function main(): Promise<void> {
@@ -279,6 +266,10 @@ async function main(): Promise<void> {
   try {
     const rows: ResultRow[] = [];
     for (const name of chosen) rows.push(...(await SCENARIOS[name](browser, site)));
+    if (rows.length === 0) {
+      console.log('no results (every chosen scenario was skipped)');
+      return;
+    }
     printTable(rows);
     console.log(`results: ${await writeResults(rows)}`);
   } finally {
