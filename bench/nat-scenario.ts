@@ -5,9 +5,8 @@ import type { Visitor } from '../e2e/fixtures.js';
 import { type BedServer, startBedServer } from '../e2e/nat/bed-server.js';
 import { BED_HOMES } from '../e2e/nat/fixtures.js';
 import { type HomeVisitor, launchHomeVisitor } from '../e2e/nat/home-visitor.js';
-import { seedPage } from '../e2e/nat/peers.js';
 import { removeDir, type ServerProcess, startServerProcess } from '../e2e/server-process.js';
-import { stats, waitForStored } from '../e2e/swarm.js';
+import { seedPage, stats, waitForStored } from '../e2e/swarm.js';
 import {
   checkNetbedAvailable,
   createNetbed,
