@@ -13,21 +13,11 @@ import {
 import { seedPage, stats, waitForServed } from './swarm.js';
 
 /**
- * Peer to peer across real NAT routers (the test bed of e2e/nat). What this spec takes from
- * the product, beyond today's code:
- * - `peerconnect serve --stun-port <n>` (default 3478): the server answers STUN Binding
- *   requests itself, on UDP <--host>:<n>, and tells the agent `stun:<page host>:<n>`;
- * - `--ice-servers <comma-separated urls | JSON file of RTCIceServer[]>` reach the browser's
- *   RTCPeerConnection configuration;
- * - `--turn-secret <s> --turn-url <turn:ip:port>`: the agent gets coturn `use-auth-secret`
- *   REST credentials (`<expiry>:<id>`, base64 HMAC-SHA1) for that URL;
- * - `peerconnect.stats().candidatePairs: string[]`, `<local>-<remote>` candidate types of the
- *   selected pair of each peer connection (see StatsWithCandidatePairs in e2e/nat/peers.ts).
- * A test skips while `peerconnect --help` does not list the options it uses
- * (PEERCONNECT_NAT_P2P=1 runs it anyway).
- *
- * Every server here listens on 198.18.0.4 (the worker's `bedServer` has 198.18.0.1 and, once
- * STUN lands, 198.18.0.1:3478), on its own HTTP port.
+ * Peer to peer across real NAT routers (the test bed of e2e/nat): the built-in STUN server
+ * (`--stun-port`), `--ice-servers`, TURN credentials (`--turn-secret`, `--turn-url`) for coturn,
+ * and `peerconnect.stats().candidatePairs`, the candidate types each connection ICE chose.
+ * Every server here listens on 198.18.0.4 (the worker's `bedServer` has 198.18.0.1 and its
+ * STUN port), on its own HTTP port.
  */
 
 const HOST = SECOND_SERVER_IP;

@@ -29,7 +29,7 @@ const STATUS: Record<Exclude<BeaconResult, 'accepted'>, number> = {
  * request's Host) or one configured with `allowedOrigins`. Browsers always send Origin with a
  * POST; a request without one is not a page's beacon.
  */
-export function beaconOriginAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
+function beaconOriginAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
   const origin = req.headers.origin;
   if (!origin || !URL.canParse(origin)) return false;
   return allowed.has(new URL(origin).origin) || new URL(origin).host === req.headers.host;

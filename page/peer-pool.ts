@@ -129,6 +129,7 @@ export class PeerPool {
   }
 
   private open(id: string, initiator: boolean): Promise<Peer> {
+    debug(initiator ? 'dialling' : 'answering', id);
     const connection = new PeerConnection({
       remoteId: id,
       initiator,

@@ -2,7 +2,6 @@
 
 export { FIRST_VISIT_MODES, type FirstVisitMode } from '../origin/index.js';
 export { ServerError } from './errors.js';
-export { hostnameOfHostHeader, type IceConfig, iceServersFor } from './ice-servers.js';
 export {
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -11,4 +10,4 @@ export {
   startServer,
 } from './server.js';
 export { DEFAULT_STUN_PORT } from './stun-server.js';
-export { TURN_CREDENTIAL_TTL_SECONDS, type TurnOptions } from './turn-credentials.js';
+export type { TurnOptions } from './turn-credentials.js';

@@ -1,5 +1,4 @@
 import { type BrowserContext, expect, type Page } from '@playwright/test';
-import type { PeerConnectStats } from '../../page/index.js';
 import { allImagesDecoded, gotoSitePage } from '../browser.js';
 import { pageFetch, sha256Hex, siteFile } from '../bytes.js';
 import { originAssetBytes, type ServerProcess } from '../server-process.js';
@@ -14,20 +13,9 @@ export async function assetBytes(server: ServerProcess, paths: readonly string[]
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
-/**
- * ASSUMPTION about the product (not in today's code): `peerconnect.stats()` has
- * `candidatePairs: string[]`, one `<local type>-<remote type>` entry (types host, srflx, prflx,
- * relay) per peer connection of this session, from its selected ICE candidate pair, e.g.
- * `['srflx-srflx']`.
- */
-export type StatsWithCandidatePairs = PeerConnectStats & { candidatePairs: string[] };
-
+/** The candidate types of each connection's selected pair, from `peerconnect.stats()`. */
 export async function candidatePairs(page: Page): Promise<string[]> {
-  const current = (await stats(page)) as Partial<StatsWithCandidatePairs>;
-  if (!Array.isArray(current.candidatePairs)) {
-    throw new Error('peerconnect.stats() has no candidatePairs (this spec assumes string[])');
-  }
-  return current.candidatePairs;
+  return (await stats(page)).candidatePairs;
 }
 
 /** Whether a `<local>-<remote>` pair has a side of candidate type `type`. */
