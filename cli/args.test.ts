@@ -64,7 +64,11 @@ describe('parseCommand', () => {
     });
     expect(parseCommand(['serve', 'site', '--ice-servers', './ice.json'])).toMatchObject({
       iceServers: { file: './ice.json' },
+      stunPort: 0,
     });
+    expect(
+      parseCommand(['serve', 'site', '--ice-servers', 'stun:a.example', '--stun-port', '3478']),
+    ).toMatchObject({ stunPort: 3478 });
   });
 
   it('knows help and version', () => {

@@ -77,7 +77,12 @@ export function parseCommand(argv: readonly string[]): Command {
         firstVisit: firstVisitOf(values['first-visit']),
         adminToken: values['admin-token'],
         allowedOrigins: values['allow-origin'],
-        stunPort: portOf('--stun-port', values['stun-port'], DEFAULT_STUN_PORT),
+        // --ice-servers points visitors elsewhere: no unadvertised STUN reflector unless asked.
+        stunPort: portOf(
+          '--stun-port',
+          values['stun-port'],
+          values['ice-servers'] === undefined ? DEFAULT_STUN_PORT : 0,
+        ),
         ...(iceServers && { iceServers }),
         ...(turn && { turn }),
       };

@@ -19,7 +19,8 @@ Options for serve:
                                 they loaded the page from>:<n>
   --ice-servers <urls|file>     Tell visitors these ICE servers instead of the built-in
                                 STUN server: comma-separated stun:/stuns: URLs, or a JSON
-                                file holding an RTCIceServer[] (TURN with credentials too)
+                                file holding an RTCIceServer[] (TURN with credentials too);
+                                the built-in STUN server then runs only with --stun-port
   --turn-secret <secret>        Give each visitor fresh TURN credentials (valid 12 hours)
                                 made with this secret, as coturn's use-auth-secret
                                 expects (its static-auth-secret); needs --turn-url
