@@ -28,6 +28,13 @@ const MIN_PEER_SHARE = 0.95;
 const P2P_PAGE_BUDGET_MS = 15_000;
 /** A seeder nobody can reach costs its connect and first-chunk deadlines, then the origin. */
 const FALLBACK_PAGE_BUDGET_MS = 25_000;
+/**
+ * B's page with an unreachable seeder against B alone (bench goal: 1.25x + 300 ms). Generous,
+ * for a loaded CI box, but a visitor who waits out the connect and first-chunk deadlines (the
+ * 7 s of the issue, against 1.5–2 s alone) fails it.
+ */
+const UNREACHABLE_SEEDER_FACTOR = 2;
+const UNREACHABLE_SEEDER_SLACK_MS = 1000;
 
 let nextPort = 8100;
 /** A fresh HTTP port per server: visitors' secure-origin flags name the exact origin. */
@@ -94,14 +101,25 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     serveInBed,
     visitorIn,
   }, testInfo) => {
+    // The same page with nobody in the swarm, in this run: what an unreachable seeder is held to.
+    const lonely = await serveInBed({ host: HOST, port: port() });
+    const alone = await measuredFirstVisit(await visitorIn('sym2', lonely), lonely);
+
     const server = await serveInBed({ host: HOST, port: port() });
     const a = await visitorIn('sym1', server);
     await seedPage(a);
     const b = await visitorIn('sym2', server);
 
     const visit = await measuredFirstVisit(b, server);
-    testInfo.annotations.push({ type: 'second visitor', description: `${visit.pageMs} ms` });
+    testInfo.annotations.push({
+      type: 'second visitor',
+      description: `${visit.pageMs} ms against ${alone.pageMs} ms alone`,
+    });
     expect(visit.pageMs).toBeLessThan(FALLBACK_PAGE_BUDGET_MS);
+    // The goal is 1.25x (+300 ms), which npm run bench -- nat measures; CI allows a loaded box.
+    expect(visit.pageMs).toBeLessThan(
+      UNREACHABLE_SEEDER_FACTOR * alone.pageMs + UNREACHABLE_SEEDER_SLACK_MS,
+    );
     const served = await waitForServed(b.page, visit.assets);
     for (const path of visit.assets) expect(served.get(path)?.source, path).toBe('origin');
     expect(visit.originBytes).toBeGreaterThanOrEqual(visit.totalBytes);
