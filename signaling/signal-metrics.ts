@@ -13,6 +13,7 @@ export interface SignalMetrics {
 export const SIGNAL_METRIC_NAMES = {
   connections: 'peerconnect_signal_connections',
   swarms: 'peerconnect_signal_swarms',
+  largestSwarm: 'peerconnect_signal_largest_swarm_peers',
   messages: 'peerconnect_signal_messages_total',
   errors: 'peerconnect_signal_errors_total',
 } as const;
@@ -20,7 +21,7 @@ export const SIGNAL_METRIC_NAMES = {
 /** Gauges are read from live state at scrape time, so they can never drift from it. */
 export function createSignalMetrics(
   registry: Registry,
-  live: { connections(): number; swarms(): number },
+  live: { connections(): number; swarms(): number; largestSwarm(): number },
 ): SignalMetrics {
   const registers = [registry];
   new Gauge({
@@ -37,6 +38,14 @@ export function createSignalMetrics(
     registers,
     collect() {
       this.set(live.swarms());
+    },
+  });
+  new Gauge({
+    name: SIGNAL_METRIC_NAMES.largestSwarm,
+    help: 'Peers joined to the largest swarm.',
+    registers,
+    collect() {
+      this.set(live.largestSwarm());
     },
   });
   const messages = new Counter({

@@ -33,6 +33,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const metrics = createSignalMetrics(options.registry, {
     connections: () => connections.size,
     swarms: () => directory.size,
+    largestSwarm: () => directory.largestSwarm,
   });
   const wss = new WebSocketServer({
     noServer: true,

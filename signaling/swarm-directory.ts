@@ -16,6 +16,13 @@ export class SwarmDirectory {
     return this.swarms.size;
   }
 
+  /** Members of the largest swarm (0 with none): read at scrape time, O(swarms). */
+  get largestSwarm(): number {
+    let largest = 0;
+    for (const swarm of this.swarms.values()) largest = Math.max(largest, swarm.size);
+    return largest;
+  }
+
   get(id: string): Swarm | undefined {
     return this.swarms.get(id);
   }

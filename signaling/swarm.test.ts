@@ -60,4 +60,15 @@ describe('SwarmDirectory', () => {
     expect(directory.size).toBe(0);
     expect(directory.get('s')).toBeUndefined();
   });
+
+  it('knows the size of its largest swarm', () => {
+    const directory = new SwarmDirectory();
+    expect(directory.largestSwarm).toBe(0);
+    const big = directory.join('big', member('a'), field());
+    directory.join('big', member('b'), field());
+    directory.join('small', member('c'), field());
+    expect(directory.largestSwarm).toBe(2);
+    directory.leave(big, 'a');
+    expect(directory.largestSwarm).toBe(1);
+  });
 });
