@@ -34,14 +34,14 @@ describe('AdminAuth', () => {
   });
 
   it('trades the one-time code for a strict, HttpOnly session cookie, once', () => {
-    const auth = new AdminAuth(TOKEN);
+    const auth = new AdminAuth(TOKEN, () => 1_000_000);
     const code = auth.loginCode;
     expect(auth.redeem('wrong')).toBeUndefined();
     expect(auth.loginCode).toBe(code);
     const setCookie = auth.redeem(code) ?? '';
     expect(setCookie).toMatch(
       new RegExp(
-        `^${ADMIN_COOKIE}=[\\w-]+; Path=/peerconnect; Max-Age=\\d+; HttpOnly; SameSite=Strict$`,
+        `^${ADMIN_COOKIE}=\\d+\\.[\\w-]+; Path=/peerconnect; Max-Age=\\d+; HttpOnly; SameSite=Strict$`,
       ),
     );
     expect(auth.redeem(code)).toBeUndefined();
@@ -57,6 +57,18 @@ describe('AdminAuth', () => {
     expect(auth.allows(request({ cookie: `${cookie}x` }))).toBe(false);
     expect(auth.allows(request({ cookie: `${ADMIN_COOKIE}=${TOKEN}` }))).toBe(false);
     expect(new AdminAuth(`${TOKEN}!`).allows(request({ cookie }))).toBe(false);
+  });
+
+  it('refuses a session cookie past its expiry, or with its expiry changed', () => {
+    let now = 1_000_000_000;
+    const auth = new AdminAuth(TOKEN, () => now);
+    const cookie = sessionCookie(auth);
+    expect(auth.allows(request({ cookie }))).toBe(true);
+    const [name, value] = cookie.split('=') as [string, string];
+    const [expiry, mac] = value.split('.') as [string, string];
+    expect(auth.allows(request({ cookie: `${name}=${Number(expiry) + 1}.${mac}` }))).toBe(false);
+    now = Number(expiry) * 1000;
+    expect(auth.allows(request({ cookie }))).toBe(false);
   });
 
   it('links to the dashboard with the current code', () => {

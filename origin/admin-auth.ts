@@ -8,8 +8,12 @@ export const ADMIN_COOKIE = 'peerconnect-admin';
 /** The cookie reaches the owner's endpoints only, never the site's own pages. */
 const ADMIN_COOKIE_PATH = '/peerconnect';
 const ADMIN_COOKIE_MAX_AGE_S = 7 * 24 * 3600;
+const MS_PER_SECOND = 1000;
 const LOGIN_CODE_BYTES = 32;
-/** The cookie holds an HMAC of the token, not the token: a leaked cookie is not the token. */
+/**
+ * The cookie holds its expiry and an HMAC of it keyed by the token, not the token: a leaked
+ * cookie is not the token, and it stops working when it expires, whatever the browser keeps.
+ */
 const SESSION_LABEL = 'peerconnect dashboard session';
 const BEARER = /^bearer\s+(.+)$/i;
 /** The query parameter of the one-time login link. */
@@ -35,12 +39,25 @@ function cookieValue(header: string | undefined, name: string): string | undefin
  * prints; using it prints the next one, so there is always exactly one valid code.
  */
 export class AdminAuth {
-  private readonly session: string;
   private code = newCode();
 
   /** `token` must be at least ADMIN_TOKEN_MIN_LENGTH long (createOwnerContext checks). */
-  constructor(private readonly token: string) {
-    this.session = createHmac('sha256', token).update(SESSION_LABEL).digest('base64url');
+  constructor(
+    private readonly token: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private sessionFor(expiresAtS: number): string {
+    const mac = createHmac('sha256', this.token)
+      .update(`${SESSION_LABEL}:${expiresAtS}`)
+      .digest('base64url');
+    return `${expiresAtS}.${mac}`;
+  }
+
+  private validSession(cookie: string): boolean {
+    const expiresAtS = Number(cookie.split('.')[0]);
+    if (!Number.isSafeInteger(expiresAtS) || expiresAtS * MS_PER_SECOND <= this.now()) return false;
+    return secretsEqual(cookie, this.sessionFor(expiresAtS));
   }
 
   /** The code of the current one-time login link. */
@@ -52,7 +69,7 @@ export class AdminAuth {
     const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== undefined && secretsEqual(bearer.trim(), this.token)) return true;
     const cookie = cookieValue(req.headers.cookie, ADMIN_COOKIE);
-    return cookie !== undefined && secretsEqual(cookie, this.session);
+    return cookie !== undefined && this.validSession(cookie);
   }
 
   /**
@@ -62,8 +79,9 @@ export class AdminAuth {
   redeem(code: string): string | undefined {
     if (!secretsEqual(code, this.code)) return undefined;
     this.code = newCode();
+    const expiresAtS = Math.floor(this.now() / MS_PER_SECOND) + ADMIN_COOKIE_MAX_AGE_S;
     return (
-      `${ADMIN_COOKIE}=${this.session}; Path=${ADMIN_COOKIE_PATH}; ` +
+      `${ADMIN_COOKIE}=${this.sessionFor(expiresAtS)}; Path=${ADMIN_COOKIE_PATH}; ` +
       `Max-Age=${ADMIN_COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Strict`
     );
   }
