@@ -33,6 +33,11 @@ export interface PeerAgent {
    * session, and requests go to the origin without asking it for a short while.
    */
   unresponsive(session: PeerSession): void;
+  /**
+   * Whether `clientId` is the agent's own tab: a tab that is fetching is not frozen, so its
+   * requests need no proof that it answers (it may be busy laying out the very page).
+   */
+  isAgentTab(clientId: string): boolean;
   /** Tells the agent an asset is stored, so it can offer it to peers. */
   notifyStored(asset: number, manifestVersion: string): void;
 }
@@ -136,6 +141,8 @@ export class AgentBridge implements PeerAgent {
   private port: MessagePort | undefined;
   private enabled = true;
   private missingUntil = 0;
+  /** The client id of the tab whose agent holds `port`, when the browser said. */
+  private agentClientId: string | undefined;
   /** Until then the agent is taken as frozen or hung, and requests go to the origin. */
   private unresponsiveUntil = 0;
   /** Open sessions and the agent port each was opened over. */
@@ -149,7 +156,7 @@ export class AgentBridge implements PeerAgent {
   constructor(private readonly manifest: () => ManifestIndex | undefined) {}
 
   /** Handles a message posted to the worker (`self.onmessage`). Returns true if it was ours. */
-  handleMessage(data: unknown, ports: readonly MessagePort[]): boolean {
+  handleMessage(data: unknown, ports: readonly MessagePort[], sourceId?: string): boolean {
     let message: ReturnType<typeof parseAgentToWorker>;
     try {
       message = parseAgentToWorker(data);
@@ -167,6 +174,7 @@ export class AgentBridge implements PeerAgent {
     this.enabled = message.enabled;
     this.missingUntil = 0;
     this.unresponsiveUntil = 0;
+    this.agentClientId = sourceId;
     if (message.enabled && port) {
       this.port = port;
       port.onmessage = (event) => {
@@ -213,6 +221,10 @@ export class AgentBridge implements PeerAgent {
   release(session: AgentSession): void {
     session.cancel();
     this.sessions.delete(session);
+  }
+
+  isAgentTab(clientId: string): boolean {
+    return this.port !== undefined && clientId !== '' && clientId === this.agentClientId;
   }
 
   unresponsive(session: AgentSession): void {

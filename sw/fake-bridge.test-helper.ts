@@ -141,6 +141,13 @@ export class FakeBridge implements PeerAgent {
   /** Sessions given up on as unresponsive (the real bridge then skips the agent a while). */
   readonly unresponsiveSessions: PeerSession[] = [];
 
+  /** The client id of the fake agent's own tab, when a test sets one. */
+  agentTab: string | undefined;
+
+  isAgentTab(clientId: string): boolean {
+    return clientId === this.agentTab;
+  }
+
   unresponsive(session: PeerSession): void {
     this.unresponsiveSessions.push(session);
     this.release(session);

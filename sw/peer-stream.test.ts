@@ -161,6 +161,21 @@ describe('peerResponse', () => {
     expect(sameBytes(await storedBytes(), bytes)).toBe(true);
   });
 
+  it('does not ask the agent's own tab for an answer: it is fetching, so it is not frozen', async () => {
+    const agent = new FakeBridge({
+      bytes,
+      sessions: [FakeBridge.wholeAsset(asset)],
+      silent: true,
+      deadlineScale: FAST,
+    });
+    const { req, settled } = assetRequest(asset);
+    agent.agentTab = req.clientId;
+    const response = await peerResponse(req, agent, store);
+    expect(sameBytes(await bytesOf(response!), bytes)).toBe(true);
+    await settled();
+    expect(agent.unresponsiveSessions).toEqual([]);
+  });
+
   it('gives up at once on an agent that does not answer (a frozen tab), and says so', async () => {
     const agent = new FakeBridge({
       bytes,

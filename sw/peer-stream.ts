@@ -32,7 +32,8 @@ export async function peerResponse(
   } catch {
     return undefined;
   }
-  if (!(await session.answered(DEADLINES.agentAnswerMs))) {
+  const alive = agent.isAgentTab(req.clientId);
+  if (!alive && !(await session.answered(DEADLINES.agentAnswerMs))) {
     agent.unresponsive(session);
     return undefined;
   }

@@ -48,5 +48,5 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
-  bridge.handleMessage(event.data, event.ports);
+  bridge.handleMessage(event.data, event.ports, (event.source as Client | null)?.id);
 });
