@@ -161,7 +161,7 @@ describe('peerResponse', () => {
     expect(sameBytes(await storedBytes(), bytes)).toBe(true);
   });
 
-  it('does not ask the agent's own tab for an answer: it is fetching, so it is not frozen', async () => {
+  it('does not ask the agent’s own tab for an answer: it is fetching, so it is not frozen', async () => {
     const agent = new FakeBridge({
       bytes,
       sessions: [FakeBridge.wholeAsset(asset)],
