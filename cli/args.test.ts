@@ -136,4 +136,29 @@ describe('parseCommand', () => {
       '--turn-url takes at most 8 URLs',
     );
   });
+
+  it('reads TLS files and trusted proxies, and refuses half a TLS pair or a bad address', () => {
+    const command = parseCommand([
+      'serve',
+      'site',
+      '--tls-cert',
+      'c.pem',
+      '--tls-key',
+      'k.pem',
+      '--trust-proxy',
+      'loopback, 10.0.0.0/8,::1',
+    ]);
+    expect(command).toMatchObject({
+      tls: { certFile: 'c.pem', keyFile: 'k.pem' },
+      trustProxy: ['loopback', '10.0.0.0/8', '::1'],
+    });
+    expect(parseCommand(['serve', 'site'])).not.toHaveProperty('tls');
+    const serve = (...args: string[]) => usageError(['serve', 'a', ...args]);
+    expect(serve('--tls-cert', 'c.pem')).toContain('--tls-cert and --tls-key go together');
+    expect(serve('--tls-key', 'k.pem')).toContain('--tls-cert and --tls-key go together');
+    expect(serve('--trust-proxy', '10.0.0.1,proxy.example')).toContain(
+      "--trust-proxy takes IP addresses, CIDR blocks or 'loopback', not 'proxy.example'",
+    );
+    expect(serve('--trust-proxy', '')).toContain("not ''");
+  });
 });

@@ -5,6 +5,8 @@ import {
   DEFAULT_STUN_PORT,
   FIRST_VISIT_MODES,
   type FirstVisitMode,
+  isTrustProxyEntry,
+  type TlsFiles,
   type TurnOptions,
 } from '../server/index.js';
 import { CliError } from './errors.js';
@@ -29,6 +31,8 @@ export type Command =
       stunPort: number;
       iceServers?: IceServersOption;
       turn?: TurnOptions;
+      tls?: TlsFiles;
+      trustProxy?: string[];
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -64,10 +68,15 @@ export function parseCommand(argv: readonly string[]): Command {
         'ice-servers': { type: 'string' },
         'turn-secret': { type: 'string' },
         'turn-url': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'trust-proxy': { type: 'string' },
       });
       if (values.help) return { name: 'help' };
       const turn = parseTurnOptions(values['turn-secret'], values['turn-url']);
       const iceServers = parseIceServersOption(values['ice-servers'], turn !== undefined);
+      const tls = tlsOf(values['tls-cert'], values['tls-key']);
+      const trustProxy = trustProxyOf(values['trust-proxy']);
       return {
         name: 'serve',
         siteDir: siteDirOf(positionals),
@@ -85,6 +94,8 @@ export function parseCommand(argv: readonly string[]): Command {
         ),
         ...(iceServers && { iceServers }),
         ...(turn && { turn }),
+        ...(tls && { tls }),
+        ...(trustProxy && { trustProxy }),
       };
     }
     default:
@@ -129,4 +140,24 @@ function firstVisitOf(text: string | undefined): FirstVisitMode {
     );
   }
   return mode;
+}
+
+function tlsOf(certFile: string | undefined, keyFile: string | undefined): TlsFiles | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined)
+    throw new CliError('usage', '--tls-cert and --tls-key go together');
+  return { certFile, keyFile };
+}
+
+function trustProxyOf(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isTrustProxyEntry(entry));
+  if (bad !== undefined) {
+    throw new CliError(
+      'usage',
+      `--trust-proxy takes IP addresses, CIDR blocks or 'loopback', not '${bad}'`,
+    );
+  }
+  return entries;
 }

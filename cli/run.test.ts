@@ -1,4 +1,4 @@
-import { readFile, symlink } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPackageRoot } from '../origin/index.js';
@@ -104,5 +104,19 @@ describe('runCli', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`peerconnect: invalid usage: --ice-servers: '${missing}'`);
     await expect(readFile(manifestPathOf(s.dir))).rejects.toThrow();
+  });
+
+  it('fails serve with exit 1 and one clear line on an unreadable or invalid PEM file', async () => {
+    const s = await site({ 'a.js': 'a' });
+    const key = join(s.outside, 'key.pem');
+    const missing = await run(['serve', s.dir, '--port', '0', '--tls-cert', key, '--tls-key', key]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('a TLS certificate or key file cannot be read');
+    expect(missing.stderr).toContain(key);
+    await writeFile(key, 'not PEM');
+    const invalid = await run(['serve', s.dir, '--port', '0', '--tls-cert', key, '--tls-key', key]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('the TLS certificate or key is not valid PEM');
+    expect(invalid.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });

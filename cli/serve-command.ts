@@ -25,6 +25,8 @@ export async function runServe(
     stunPort: command.stunPort,
     iceServers,
     turn: command.turn,
+    tls: command.tls,
+    trustProxy: command.trustProxy,
     log: (line) => {
       progress.clear();
       io.stderr.write(`${line}\n`);

@@ -26,6 +26,12 @@ Options for serve:
                                 expects (its static-auth-secret); needs --turn-url
   --turn-url <urls>             The relay's comma-separated turn:/turns: URLs, e.g.
                                 turn:turn.example.com:3478?transport=udp
+  --tls-cert <pem>              Serve HTTPS (signaling over wss) with this certificate
+                                (chain) file; needs --tls-key
+  --tls-key <pem>               The certificate's private key file
+  --trust-proxy <addresses>     Believe X-Forwarded-For/-Proto only from connections of
+                                these comma-separated IPs or CIDR blocks ('loopback' for
+                                127.0.0.0/8 and ::1), e.g. a TLS-terminating proxy
 
 Global options:
   -h, --help                    Show this help

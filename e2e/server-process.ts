@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OUTPUT_DIR, PATHS } from '../protocol/index.js';
@@ -18,14 +19,16 @@ const STOP_TIMEOUT_MS = 5_000;
 /** Keep only the tail of a chatty server's output. */
 const MAX_LOG_CHARS = 200_000;
 /**
- * The CLI prints `... at http://127.0.0.1:PORT ...` once it listens; the trailing non-digit
+ * The CLI prints `... at http(s)://127.0.0.1:PORT ...` once it listens; the trailing non-digit
  * keeps a port split across two output chunks from matching early.
  */
-const LISTEN_URL = /http:\/\/127\.0\.0\.1:(\d+)\D/;
+const LISTEN_URL = /(https?):\/\/127\.0\.0\.1:(\d+)\D/;
 
 export interface ServerProcess {
-  /** Origin without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  /** Origin without a trailing slash, e.g. `http://127.0.0.1:41234` (https with --tls-cert). */
   readonly url: string;
+  /** The certificate a test client trusts for an https server (see startServerProcess). */
+  readonly ca?: Buffer;
   /** The site directory it serves (a private copy: tests may change or add files in it). */
   readonly siteDir: string;
   readonly process: ChildProcess;
@@ -51,11 +54,13 @@ export async function removeDir(dir: string): Promise<void> {
 
 /**
  * Starts `peerconnect serve <siteDir>` on a free port of 127.0.0.1 and resolves once it
- * listens. `args` are extra `serve` options, e.g. ['--first-visit', 'off'].
+ * listens. `args` are extra `serve` options, e.g. ['--first-visit', 'off']; with --tls-cert,
+ * `ca` is the certificate that the test's own requests (metrics) trust.
  */
 export async function startServerProcess(
   siteDir: string,
   args: readonly string[] = [],
+  ca?: Buffer,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
@@ -86,11 +91,11 @@ export async function startServerProcess(
         START_TIMEOUT_MS,
       );
       const onData = () => {
-        const port = LISTEN_URL.exec(output)?.[1];
+        const [, scheme, port] = LISTEN_URL.exec(output) ?? [];
         if (port === undefined) return;
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        done(`http://127.0.0.1:${port}`);
+        done(`${scheme}://127.0.0.1:${port}`);
       };
       child.stdout.on('data', onData);
       child.once('exit', (code, signal) => {
@@ -101,6 +106,7 @@ export async function startServerProcess(
     });
     const server: ServerProcess = {
       url,
+      ...(ca && { ca }),
       siteDir,
       process: child,
       log: () => output,
@@ -115,9 +121,29 @@ export async function startServerProcess(
 }
 
 async function fetchText(server: ServerProcess, path: string): Promise<string> {
-  const response = await fetch(new URL(path, server.url));
+  const url = new URL(path, server.url);
+  if (url.protocol === 'https:') return httpsText(url, server.ca);
+  const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
   return response.text();
+}
+
+/** Node's fetch cannot be told to trust one certificate; node:https can. */
+function httpsText(url: URL, ca: Buffer | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(body)
+          : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`)),
+      );
+    }).on('error', reject);
+  });
 }
 
 /** The sum of metric `name`'s samples with `labels`, from the server's metrics (see metricSum). */

@@ -47,7 +47,7 @@ export const beaconRoute: Route = {
   methods: ['POST'],
   matches: (path) => path === BEACON_PATH,
   async handle(ex, _target, ctx) {
-    const result = await acceptBeacon(ex, ctx.owner);
+    const result = await acceptBeacon(ex, ctx.owner, ctx.proxyTrust.clientAddress(ex.req));
     ctx.owner.clientMetrics.counted(result.result);
     if (result.result === 'accepted') {
       ex.res.statusCode = 204;
@@ -65,7 +65,11 @@ type Outcome =
   | { result: 'accepted' }
   | { result: Exclude<BeaconResult, 'accepted'>; reason: string };
 
-async function acceptBeacon(ex: Exchange, owner: OwnerContext): Promise<Outcome> {
+async function acceptBeacon(
+  ex: Exchange,
+  owner: OwnerContext,
+  clientAddress: string,
+): Promise<Outcome> {
   const { req } = ex;
   if (!beaconOriginAllowed(req, owner.beaconOrigins)) {
     return {
@@ -73,7 +77,7 @@ async function acceptBeacon(ex: Exchange, owner: OwnerContext): Promise<Outcome>
       reason: `beacons from ${req.headers.origin} are not accepted`,
     };
   }
-  if (!owner.beaconLimiter.take(req.socket.remoteAddress ?? '')) {
+  if (!owner.beaconLimiter.take(clientAddress)) {
     return { result: 'rate-limited', reason: 'too many beacons from this address' };
   }
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

@@ -1,5 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { NAVIGATOR_FEATURES, PAGE_FEATURE_GLOBALS } from '../protocol/index.js';
 import { bootstrapPage, WORKER_CONTROL_DEADLINE_MS } from './bootstrap-page.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 
@@ -40,7 +41,7 @@ describe('bootstrap document', () => {
 type WorkerSupport = 'registers' | 'fails' | 'absent' | 'controls-already';
 
 /** Runs the bootstrap script against a fake browser and records what it does. */
-function runScript(worker: WorkerSupport, cookieStored: boolean) {
+function runScript(worker: WorkerSupport, cookieStored: boolean, lacking?: string) {
   const actions: string[] = [];
   const timers: Array<() => void> = [];
   let onControllerChange: (() => void) | undefined;
@@ -57,7 +58,14 @@ function runScript(worker: WorkerSupport, cookieStored: boolean) {
   };
   const body = { textContent: '' };
   const browser = {
-    navigator: worker === 'absent' ? {} : { serviceWorker },
+    navigator: Object.fromEntries(
+      Object.entries({ locks: {}, ...(worker === 'absent' ? {} : { serviceWorker }) }).filter(
+        ([name]) => name !== lacking,
+      ),
+    ),
+    window: Object.fromEntries(
+      PAGE_FEATURE_GLOBALS.filter((name) => name !== lacking).map((name) => [name, {}]),
+    ),
     document: {
       cookie: cookieStored ? 'a=b; peerconnect-boot=1' : 'a=b',
       body,
@@ -155,4 +163,14 @@ describe('bootstrap script', () => {
     await browser.settle();
     expect(browser.body.textContent).toContain('could not be loaded');
   });
+
+  it.each([...PAGE_FEATURE_GLOBALS, ...NAVIGATOR_FEATURES])(
+    'installs no worker in a browser without %s, and writes the real page in',
+    async (feature) => {
+      const browser = runScript('registers', false, feature);
+      browser.run();
+      await browser.settle();
+      expect(browser.actions).toEqual(REAL_PAGE);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { PATHS } from '../protocol/index.js';
+import { NAVIGATOR_FEATURES, PAGE_FEATURE_GLOBALS, PATHS } from '../protocol/index.js';
 import { escapeHtml } from './exchange.js';
 import {
   BOOT_COOKIE,
@@ -34,7 +34,8 @@ const SCRIPT_SOURCE = `(function () {
     done = true;
     if (controlled || cookieStored) location.reload(); else realPage();
   }
-  if (!('serviceWorker' in navigator)) return finish(false);
+  function lacks(o, names) { return names.some(function (n) { return o[n] == null; }); }
+  if (lacks(window, ${JSON.stringify(PAGE_FEATURE_GLOBALS)}) || lacks(navigator, ${JSON.stringify(NAVIGATOR_FEATURES)})) return finish(false);
   var sw = navigator.serviceWorker;
   if (sw.controller) return realPage();
   setTimeout(function () { finish(!!sw.controller); }, ${WORKER_CONTROL_DEADLINE_MS});

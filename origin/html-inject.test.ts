@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_SCRIPT_TAG, injectAgentScript } from './html-inject.js';
+import { AGENT_SCRIPT_TAG, agentScriptTag, injectAgentScript } from './html-inject.js';
 
 const TAG = AGENT_SCRIPT_TAG;
 const inject = (html: string) => injectAgentScript(Buffer.from(html, 'latin1')).toString('latin1');
@@ -26,6 +26,17 @@ describe('injectAgentScript', () => {
     ['<p>fragment</p>', `${TAG}<p>fragment</p>`],
     ['', TAG],
     ['\xEF\xBB\xBF<p>bom', `\xEF\xBB\xBF${TAG}<p>bom`],
+    // "<head>" in a comment or a script string is not the tag.
+    ['<!-- <head> --><html><head>', `<!-- <head> --><html><head>${TAG}`],
+    ['<html>\n<!-- x -->\n<head>', `<html>\n<!-- x -->\n<head>${TAG}`],
+    [
+      '<!doctype html><script>document.write("<head>")</script><head>',
+      `<!doctype html>${TAG}<script>document.write("<head>")</script><head>`,
+    ],
+    [
+      '<body><p>no head</p><pre>&lt;head&gt; <head></pre>',
+      `${TAG}<body><p>no head</p><pre>&lt;head&gt; <head></pre>`,
+    ],
   ])('%j', (html, expected) => {
     expect(inject(html)).toBe(expected);
   });
@@ -46,5 +57,20 @@ describe('injectAgentScript', () => {
   it('does not touch UTF-16 pages', () => {
     const utf16 = Buffer.from('\uFEFF<head>', 'utf16le');
     expect(injectAgentScript(utf16)).toBe(utf16);
+  });
+
+  it("carries the page's CSP nonce", () => {
+    const page =
+      `<head><meta http-equiv="Content-Security-Policy" content="script-src 'self' 'nonce-n0Nc3'">` +
+      '<script nonce="n0Nc3">x()</script>';
+    expect(inject(page)).toBe(`<head>${agentScriptTag('n0Nc3')}${page.slice(6)}`);
+    expect(agentScriptTag('n0Nc3')).toBe(
+      '<script src="/peerconnect/agent.js" nonce="n0Nc3" async></script>',
+    );
+  });
+
+  it('steps aside for a page whose CSP forbids PeerConnect', () => {
+    const page = `<head><meta http-equiv="Content-Security-Policy" content="worker-src 'none'">`;
+    expect(inject(page)).toBe(page);
   });
 });

@@ -1,4 +1,5 @@
 import { PATHS } from '../protocol/index.js';
+import { readPageCsp } from './page-csp.js';
 
 /**
  * `async`, not `defer`: a deferred script waits for every pending stylesheet, while the worker
@@ -6,23 +7,36 @@ import { PATHS } from '../protocol/index.js';
  * stall the page until the worker's agent deadline. An async script runs as soon as it arrives.
  */
 export const AGENT_SCRIPT_TAG = `<script src="${PATHS.agent}" async></script>`;
-const AGENT_TAG_BYTES = Buffer.from(AGENT_SCRIPT_TAG);
 
-/** `<head>` or `<head lang=...>`, never `<header>`. */
-const HEAD_OPEN_TAG = /<head(?:\s[^>]*)?>/i;
+/** The agent's tag, with the page's CSP nonce when it has one (checked: base64 characters). */
+export function agentScriptTag(nonce: string | undefined): string {
+  return nonce === undefined
+    ? AGENT_SCRIPT_TAG
+    : `<script src="${PATHS.agent}" nonce="${nonce}" async></script>`;
+}
+
 /**
- * What may precede the first element of a page without a `<head>`: a UTF-8 BOM (as latin1
- * text), comments, the doctype and the `<html>` tag. Inserting before the doctype would switch
+ * Where the tag goes: after what may precede a page's first element, a UTF-8 BOM (as latin1
+ * text), comments, the doctype, `<html ...>` and `<head ...>` (never `<header>`), so the tag
+ * lands right after `<head>`, or before the first other element when there is none. Anchored
+ * at the start and never past that first element, so a comment or a script string that
+ * contains "<head>" is never mistaken for the tag. Inserting before the doctype would switch
  * the page to quirks mode.
  */
 const DOCUMENT_PROLOGUE =
-  /^(?:\xEF\xBB\xBF)?(?:\s*<!--[\s\S]*?-->)*\s*(?:<!doctype[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<html(?:\s[^>]*)?>)?/i;
+  /^(?:\xEF\xBB\xBF)?(?:\s*<!--[\s\S]*?-->)*\s*(?:<!doctype[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<html(?:\s[^>]*)?>)?(?:(?:\s*<!--[\s\S]*?-->)*\s*<head(?:\s[^>]*)?>)?/i;
 const UTF16_BOM_FIRST_BYTES: ReadonlySet<number> = new Set([0xfe, 0xff]);
 
+/** Whether the page's own CSP (meta) lets PeerConnect run; otherwise the server steps aside. */
+export function pageAllowsPeerConnect(html: Buffer): boolean {
+  return readPageCsp(html.toString('latin1')).allowsPeerConnect;
+}
+
 /**
- * Adds the peer agent's script tag to an HTML page: right after `<head ...>`, or when there is
- * none after the prologue, unless the page already loads the agent. Works on bytes, so pages in
- * any ASCII-compatible encoding pass through unchanged apart from the tag.
+ * Adds the peer agent's script tag, with the page's nonce, to an HTML page (see
+ * DOCUMENT_PROLOGUE), unless the page already loads the agent or its CSP forbids PeerConnect.
+ * Works on bytes, so pages in any ASCII-compatible encoding pass through unchanged apart from
+ * the tag.
  */
 export function injectAgentScript(html: Buffer): Buffer {
   // latin1 maps each byte to one character, so offsets in the text are offsets in the bytes.
@@ -31,7 +45,9 @@ export function injectAgentScript(html: Buffer): Buffer {
   if (text.includes(PATHS.agent) || (first !== undefined && UTF16_BOM_FIRST_BYTES.has(first))) {
     return html;
   }
-  const head = HEAD_OPEN_TAG.exec(text);
-  const at = head ? head.index + head[0].length : (DOCUMENT_PROLOGUE.exec(text)?.[0].length ?? 0);
-  return Buffer.concat([html.subarray(0, at), AGENT_TAG_BYTES, html.subarray(at)]);
+  const csp = readPageCsp(text);
+  if (!csp.allowsPeerConnect) return html;
+  const at = DOCUMENT_PROLOGUE.exec(text)?.[0].length ?? 0;
+  const tag = Buffer.from(agentScriptTag(csp.nonce), 'latin1');
+  return Buffer.concat([html.subarray(0, at), tag, html.subarray(at)]);
 }

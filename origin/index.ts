@@ -18,3 +18,9 @@ export { handleOriginRequest } from './origin-handler.js';
 export { createOriginMetrics, ORIGIN_METRIC_NAMES } from './origin-metrics.js';
 export { createOwnerContext } from './owner-context.js';
 export { findPackageRoot, packageVersion } from './package-root.js';
+export {
+  createProxyTrust,
+  isTrustProxyEntry,
+  LOOPBACK_KEYWORD,
+  type ProxyTrust,
+} from './proxy-trust.js';

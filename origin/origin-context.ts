@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { FirstVisitMode } from './first-visit.js';
 import type { OriginMetrics } from './origin-metrics.js';
 import type { OwnerContext } from './owner-context.js';
+import type { ProxyTrust } from './proxy-trust.js';
 
 /** What the origin's routes share for the life of one server. */
 export interface OriginContext {
@@ -18,6 +19,8 @@ export interface OriginContext {
   readonly metrics: OriginMetrics;
   /** Beacons, dashboard and admin token. */
   readonly owner: OwnerContext;
+  /** Whose X-Forwarded-For/-Proto to believe (client address, scheme). */
+  readonly proxyTrust: ProxyTrust;
   /** `performance.now()` at start, for the uptime in healthz. */
   readonly startedAt: number;
 }

@@ -19,6 +19,7 @@ import type { OriginContext } from './origin-context.js';
 import { handleOriginRequest } from './origin-handler.js';
 import { createOriginMetrics } from './origin-metrics.js';
 import { BEACON_RATE, createOwnerContext } from './owner-context.js';
+import { createProxyTrust } from './proxy-trust.js';
 
 const IMAGE = 'i'.repeat(1000);
 const FILES = { 'index.html': '<p>home</p>', 'a.jpg': IMAGE, 'b.css': 'body{}' };
@@ -51,7 +52,9 @@ afterAll(async () => {
 });
 
 /** The origin's handler on a real socket, with the owner's context as the server builds it. */
-async function startOwner(options: { adminToken?: string } = {}): Promise<Owner> {
+async function startOwner(
+  options: { adminToken?: string; trustProxy?: string[] } = {},
+): Promise<Owner> {
   const site = await makeTempSite(FILES);
   const manifest = await ensureSiteManifest(site.dir, { log: () => {} });
   const registry = new Registry();
@@ -75,6 +78,7 @@ async function startOwner(options: { adminToken?: string } = {}): Promise<Owner>
     registry,
     metrics: createOriginMetrics(registry),
     owner: owner.owner,
+    proxyTrust: createProxyTrust(options.trustProxy),
     startedAt: performance.now(),
   };
   const server = createServer((req, res) => void handleOriginRequest(req, res, ctx));
@@ -225,6 +229,23 @@ describe('stats beacons', () => {
     expect(data.totals.peer).toBe(accepted);
     expect(data.totals.beacons).toBe(accepted);
   });
+
+  it('limits per forwarded client behind a trusted proxy, and per connection otherwise', async () => {
+    const one: Beacon = { ...GOOD, assets: [{ path: '/b.css', peer: 1, origin: 0, cache: 0 }] };
+    const drain = async (owner: Owner, client: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < BEACON_RATE.burst + 5; i++)
+        statuses.push((await owner.beacon(one, { 'X-Forwarded-For': client })).status);
+      return statuses;
+    };
+    const proxied = await startOwner({ trustProxy: ['loopback'] });
+    expect(await drain(proxied, '198.51.100.1')).toContain(429);
+    expect((await proxied.beacon(one, { 'X-Forwarded-For': '198.51.100.2' })).status).toBe(204);
+
+    const direct = await startOwner({ trustProxy: ['10.0.0.0/8'] });
+    expect(await drain(direct, '198.51.100.1')).toContain(429);
+    expect((await direct.beacon(one, { 'X-Forwarded-For': '198.51.100.2' })).status).toBe(429);
+  });
 });
 
 describe('owner endpoints', () => {
@@ -297,5 +318,15 @@ describe('owner endpoints', () => {
       ),
     );
     expect(owner.logs.at(-1)).not.toContain(code);
+  });
+
+  it("prints the next login link with a trusted proxy's scheme", async () => {
+    const owner = await startOwner({ adminToken: TOKEN, trustProxy: ['loopback'] });
+    const code = /login=([\w-]+)/.exec(owner.entryPath())?.[1] ?? '';
+    const login = await owner.send(`${DASHBOARD_PATHS.page}?login=${code}`, {
+      headers: { 'X-Forwarded-Proto': 'https' },
+    });
+    expect(login.status).toBe(303);
+    expect(owner.logs.at(-1)).toContain(`next one-time link: https://127.0.0.1:${owner.port}/`);
   });
 });

@@ -53,7 +53,7 @@ const dashboard: Route = {
     if (code !== null && auth) {
       const cookie = auth.redeem(code);
       if (cookie) {
-        const next = `http://${ex.req.headers.host}${dashboardEntryPath(auth)}`;
+        const next = `${ctx.proxyTrust.scheme(ex.req)}://${ex.req.headers.host}${dashboardEntryPath(auth)}`;
         ctx.owner.log(`peerconnect: dashboard login used; the next one-time link: ${next}`);
         ex.res.setHeader('Location', DASHBOARD_PATHS.page);
         return sendText(ex, 303, 'text/plain; charset=utf-8', 'Logged in.\n', {

@@ -6,7 +6,7 @@ import { bootstrapPage } from './bootstrap-page.js';
 import { bodyEtag, fileEtag } from './conditional.js';
 import { type Exchange, sendError, sendText } from './exchange.js';
 import { BOOT_COOKIE_HEADER, FIRST_VISIT_VARY, wantsBootstrap } from './first-visit.js';
-import { injectAgentScript } from './html-inject.js';
+import { injectAgentScript, pageAllowsPeerConnect } from './html-inject.js';
 import type { OriginContext } from './origin-context.js';
 import type { RequestTarget } from './request-target.js';
 import { type Entity, sendEntity } from './send-entity.js';
@@ -47,7 +47,11 @@ export async function serveSiteFile(
   if (!isHtmlFile(found.name)) {
     return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
   }
-  if (ctx.firstVisit === 'bootstrap') {
+  // A page too large to read is served as it is; one whose own CSP forbids PeerConnect too.
+  const page =
+    found.stats.size > MAX_INJECTED_PAGE_BYTES ? undefined : await readFile(found.filePath);
+  const stepAside = page !== undefined && !pageAllowsPeerConnect(page);
+  if (ctx.firstVisit === 'bootstrap' && !stepAside) {
     ex.res.setHeader('Vary', FIRST_VISIT_VARY);
     if (wantsBootstrap(ex.req, target.searchParams)) {
       ctx.metrics.bootstraps.inc();
@@ -57,10 +61,10 @@ export async function serveSiteFile(
       });
     }
   }
-  if (!ctx.inject || found.stats.size > MAX_INJECTED_PAGE_BYTES) {
+  if (!ctx.inject || page === undefined || stepAside) {
     return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
   }
-  const body = injectAgentScript(await readFile(found.filePath));
+  const body = injectAgentScript(page);
   return sendEntity(ex, {
     contentType,
     etag: bodyEtag(body),

@@ -1,5 +1,6 @@
 import { PATHS } from '../protocol/index.js';
 import { PeerConnectApi } from './api.js';
+import { missingPageFeatures } from './feature-support.js';
 import { runWhenLeader } from './leader-election.js';
 import { debug } from './log.js';
 import { beaconUrl, configuredIceServers, signalUrl, startLeaderAgent } from './peer-agent.js';
@@ -13,10 +14,17 @@ declare global {
 
 /**
  * The one script a site includes (`peerconnect serve` adds it): it registers the service
- * worker, exposes `window.peerconnect`, and, in one tab per origin, runs the peer agent.
+ * worker, exposes `window.peerconnect`, and, in one tab per origin, runs the peer agent; in a
+ * browser that lacks anything PeerConnect relies on, it does nothing.
  */
 function main(): void {
-  if (window.peerconnect || !('serviceWorker' in navigator)) return;
+  if (window.peerconnect) return;
+  const missing = missingPageFeatures();
+  if (missing.length > 0) {
+    // The plain site: no worker, no peers, no window.peerconnect.
+    debug('PeerConnect steps aside; this browser lacks', missing.join(', '));
+    return;
+  }
   const script = document.currentScript as HTMLScriptElement | null;
   const api = new PeerConnectApi();
   window.peerconnect = api;

@@ -1,5 +1,5 @@
 /** Why this visitor takes no part in peer-to-peer delivery, or undefined when they do. */
-export type OptOutReason = 'save-data' | 'opt-out' | 'unsupported';
+export type OptOutReason = 'save-data' | 'opt-out';
 
 export const OPT_OUT_KEY = 'peerconnect:opt-out';
 
@@ -8,9 +8,7 @@ interface NetworkInformationLike {
 }
 
 export function p2pOptOutReason(): OptOutReason | undefined {
-  if (typeof RTCPeerConnection === 'undefined' || typeof BroadcastChannel === 'undefined') {
-    return 'unsupported';
-  }
+  // A browser without WebRTC or channels never gets here: the agent checks its features first.
   // Peers cost the visitor upload bandwidth; someone who asked to save data is never asked.
   const connection = (navigator as Navigator & { connection?: NetworkInformationLike }).connection;
   if (connection?.saveData) return 'save-data';

@@ -1,6 +1,7 @@
 export * from './beacon.js';
 export * from './bitfield.js';
 export * from './bridge.js';
+export * from './browser-features.js';
 export * from './coded-error.js';
 export * from './constants.js';
 export * from './dashboard-data.js';

@@ -1,6 +1,11 @@
 /** `peerconnect serve` in one process: the origin, signaling and STUN, on one host. */
 
-export { FIRST_VISIT_MODES, type FirstVisitMode } from '../origin/index.js';
+export {
+  FIRST_VISIT_MODES,
+  type FirstVisitMode,
+  isTrustProxyEntry,
+  LOOPBACK_KEYWORD,
+} from '../origin/index.js';
 export { ServerError } from './errors.js';
 export {
   DEFAULT_HOST,
@@ -10,4 +15,5 @@ export {
   startServer,
 } from './server.js';
 export { DEFAULT_STUN_PORT } from './stun-server.js';
+export type { TlsFiles } from './tls-files.js';
 export type { TurnOptions } from './turn-credentials.js';

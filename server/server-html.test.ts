@@ -20,6 +20,8 @@ const FILES = {
   'bare.html': '<p>no head</p>',
   'has-agent.html': '<head><script src="/peerconnect/agent.js" defer></script></head>',
   'a.png': 'png',
+  'no-workers.html':
+    '<head><meta http-equiv="Content-Security-Policy" content="worker-src \'none\'"></head>',
 };
 
 /** What Chromium sends for a top-level navigation typed in the address bar. */
@@ -146,6 +148,12 @@ describe('first visit bootstrap', () => {
     expect(head.headers['set-cookie']).toBeUndefined();
     const refreshed = await get(inject, '/?a=1&peerconnect-bootstrap=skip', NAVIGATION);
     expect(refreshed.body).toBe(INJECTED);
+  });
+
+  it('steps aside for a page whose own CSP forbids PeerConnect: no bootstrap, no agent', async () => {
+    const res = await get(inject, '/no-workers.html', NAVIGATION);
+    expect(res.body).toBe(FILES['no-workers.html']);
+    expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('never bootstraps a non-HTML file', async () => {

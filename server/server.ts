@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
@@ -6,6 +7,7 @@ import {
   censusFromGauges,
   createOriginMetrics,
   createOwnerContext,
+  createProxyTrust,
   dashboardEntryPath,
   defaultBundleDir,
   type FirstVisitMode,
@@ -25,6 +27,7 @@ import {
 import { ServerError } from './errors.js';
 import { checkIceConfig, iceServersFor } from './ice-servers.js';
 import { type StunServer, startStunServer } from './stun-server.js';
+import { loadTlsCredentials, type TlsFiles } from './tls-files.js';
 import type { TurnOptions } from './turn-credentials.js';
 
 export const DEFAULT_PORT = 8080;
@@ -67,10 +70,17 @@ export interface ServeOptions {
   iceServers?: IceServer[];
   /** Hand each signaling connection fresh TURN credentials for these relays (appended). */
   turn?: TurnOptions;
+  /** Serve HTTPS (HTTP/1.1 over TLS; signaling is then wss) with these PEM files. */
+  tls?: TlsFiles;
+  /**
+   * Connections from these addresses (IPs, CIDR blocks, `loopback`) are proxies: their
+   * X-Forwarded-For and X-Forwarded-Proto are believed. Check entries with isTrustProxyEntry.
+   */
+  trustProxy?: readonly string[];
 }
 
 export interface RunningServer {
-  /** The origin's base URL, e.g. http://127.0.0.1:8080/ */
+  /** The origin's base URL, e.g. http://127.0.0.1:8080/ (https with `tls`) */
   readonly url: string;
   readonly port: number;
   readonly manifestVersion: string;
@@ -96,6 +106,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const log = options.log ?? logToStderr;
   const iceOptions = { iceServers: options.iceServers, turn: options.turn };
   checkIceConfig(iceOptions);
+  const tls = options.tls && (await loadTlsCredentials(options.tls));
   const siteRoot = await resolveSiteRoot(options.siteDir);
   const manifest = await ensureSiteManifest(siteRoot, {
     log,
@@ -129,15 +140,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     registry,
     metrics: createOriginMetrics(registry),
     owner: owner.owner,
+    proxyTrust: createProxyTrust(options.trustProxy),
     startedAt: performance.now(),
   };
-  const server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     handleOriginRequest(req, res, ctx).catch((err: unknown) => {
       log(`peerconnect: ${req.method} ${req.url} failed: ${errorReason(err)}`);
       if (res.headersSent) res.destroy();
       else res.writeHead(500).end();
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
   const host = options.host ?? DEFAULT_HOST;
   let stun: StunServer | undefined;
   // Until the STUN server is up (a few ms after listening), a joiner is told only the rest.
@@ -168,7 +181,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { port } = server.address() as AddressInfo;
   if (stun) log(`peerconnect: STUN server on udp ${host}:${stun.port}`);
   let closing: Promise<void> | undefined;
-  const url = originUrl(host, port);
+  const url = originUrl(tls ? 'https' : 'http', host, port);
   return {
     url,
     port,
@@ -182,7 +195,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(
@@ -200,12 +213,12 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 /** A URL a browser can open: a wildcard address is reachable as localhost. */
-function originUrl(host: string, port: number): string {
+function originUrl(scheme: 'http' | 'https', host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return `http://${name.includes(':') ? `[${name}]` : name}:${port}/`;
+  return `${scheme}://${name.includes(':') ? `[${name}]` : name}:${port}/`;
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: Server | HttpsServer): Promise<void> {
   return new Promise((resolve) => {
     const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
     server.close(() => {

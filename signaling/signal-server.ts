@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { type IceServer, SIGNALING_LIMITS } from '../protocol/index.js';
@@ -27,7 +28,10 @@ export interface Signaling {
 }
 
 /** Serves the signaling WebSocket at `options.path` on `server`, beside its other routes. */
-export function attachSignaling(server: Server, options: SignalingOptions): Signaling {
+export function attachSignaling(
+  server: Server | HttpsServer,
+  options: SignalingOptions,
+): Signaling {
   const directory = new SwarmDirectory();
   const connections = new Set<SignalConnection>();
   const metrics = createSignalMetrics(options.registry, {

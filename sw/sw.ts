@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { registerRoute, setCatchHandler } from 'workbox-routing';
+import { missingFeatures, WORKER_FEATURE_GLOBALS } from '../protocol/index.js';
 import { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
 import { ManifestSource } from './manifest-source.js';
@@ -16,37 +17,43 @@ function store(): Promise<AssetStore | undefined> {
   return storePromise;
 }
 
-const manifests = new ManifestSource(async () => {
-  const opened = await store();
-  return {
-    load: async () => opened?.getMeta(MANIFEST_META_KEY),
-    save: async (value) => opened?.setMeta(MANIFEST_META_KEY, value),
-  };
-});
-const bridge = new AgentBridge(() => manifests.peek());
-manifests.onChange((index) => bridge.announceManifest(index));
+/** Routes, bridge and lifecycle: all of PeerConnect's worker, set up on its first run. */
+function start(): void {
+  const manifests = new ManifestSource(async () => {
+    const opened = await store();
+    return {
+      load: async () => opened?.getMeta(MANIFEST_META_KEY),
+      save: async (value) => opened?.setMeta(MANIFEST_META_KEY, value),
+    };
+  });
+  const bridge = new AgentBridge(() => manifests.peek());
+  manifests.onChange((index) => bridge.announceManifest(index));
 
-registerRoute(navigationRoute(manifests));
-registerRoute(assetRoute(manifests, { store, bridge }));
-registerRoute(beaconRoute());
-// Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
-setCatchHandler(({ request }) => fetch(request));
+  registerRoute(navigationRoute(manifests));
+  registerRoute(assetRoute(manifests, { store, bridge }));
+  registerRoute(beaconRoute());
+  // Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
+  setCatchHandler(({ request }) => fetch(request));
 
-self.addEventListener('install', () => {
-  void self.skipWaiting();
-  // Not waited for: a first visit's reload then overlaps this fetch instead of following it.
-  void manifests.refresh();
-});
+  self.addEventListener('install', () => {
+    void self.skipWaiting();
+    // Not waited for: a first visit's reload then overlaps this fetch instead of following it.
+    void manifests.refresh();
+  });
 
-self.addEventListener('activate', (event) => {
-  event.waitUntil(
-    (async () => {
-      await self.registration.navigationPreload?.enable();
-      await self.clients.claim();
-    })(),
-  );
-});
+  self.addEventListener('activate', (event) => {
+    event.waitUntil(
+      (async () => {
+        await self.registration.navigationPreload?.enable();
+        await self.clients.claim();
+      })(),
+    );
+  });
 
-self.addEventListener('message', (event) => {
-  bridge.handleMessage(event.data, event.ports, (event.source as Client | null)?.id);
-});
+  self.addEventListener('message', (event) => {
+    bridge.handleMessage(event.data, event.ports, (event.source as Client | null)?.id);
+  });
+}
+
+// A worker that lacks what PeerConnect relies on does nothing: every fetch goes to the network.
+if (missingFeatures(self, WORKER_FEATURE_GLOBALS).length === 0) start();
