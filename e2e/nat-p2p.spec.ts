@@ -102,7 +102,7 @@ test.describe('real networks: peer to peer across NAT routers', () => {
     visitorIn,
   }, testInfo) => {
     // The same page with nobody in the swarm, in this run: what an unreachable seeder is held to.
-    const lonely = await serveInBed({ host: HOST, port: port() });
+    const lonely = await serveInBed({ host: HOST, port: port(), args: ['--stun-port', '3491'] });
     const alone = await measuredFirstVisit(await visitorIn('sym2', lonely), lonely);
 
     const server = await serveInBed({ host: HOST, port: port() });
