@@ -12,7 +12,7 @@ import {
   type ServerProcess,
   startServerProcess,
 } from './fixtures.js';
-import { pageAssetPaths, recordServed, seedPage, waitForServed } from './swarm.js';
+import { expectPageFromPeers, seedPage } from './swarm.js';
 
 /**
  * Pages that set a strict Content-Security-Policy for themselves (`<meta http-equiv>`: serve adds
@@ -77,14 +77,7 @@ test.describe('a page with its own strict CSP', () => {
     const a = await visitor();
     const assets = await seedPage(a, '/strict.html');
     const b = await visitor();
-    await recordServed(b.context);
-    const before = await server.originAssetBytes();
-    await gotoSitePage(b.page, '/strict.html');
-    expect((await allImagesDecoded(b.page)).undecoded).toEqual([]);
-    await expect.poll(() => pageAssetPaths(b.page)).toEqual(assets);
-    const served = await waitForServed(b.page, assets);
-    for (const path of assets) expect(served.get(path)?.source, path).toBe('peer');
-    expect(await server.originAssetBytes()).toBe(before);
+    await expectPageFromPeers(b, server, '/strict.html', assets);
     // The injected agent tag carries the page's nonce (the DOM shows it as the nonce property).
     const agentNonce = await b.page.evaluate(
       () => document.querySelector<HTMLScriptElement>('script[src="/peerconnect/agent.js"]')?.nonce,

@@ -1,17 +1,15 @@
 import { type Browser, chromium, test } from '@playwright/test';
 import { makeSelfSignedCert } from '../testing/index.js';
 import {
-  allImagesDecoded,
   CHROMIUM_LAUNCH,
   collectConsoleErrors,
   copyDemo,
   expect,
-  gotoSitePage,
   removeDir,
   type ServerProcess,
   startServerProcess,
 } from './fixtures.js';
-import { pageAssetPaths, recordServed, seedPage, waitForServed } from './swarm.js';
+import { expectPageFromPeers, seedPage } from './swarm.js';
 
 /**
  * `peerconnect serve --tls-cert --tls-key`: the site over https, signaling over wss on the same
@@ -55,14 +53,7 @@ test('over https, a second visitor gets the page assets from the first', async (
   const a = await visitor();
   const assets = await seedPage(a);
   const b = await visitor();
-  await recordServed(b.context);
-  const before = await server.originAssetBytes();
-  await gotoSitePage(b.page, '/');
-  expect((await allImagesDecoded(b.page)).undecoded).toEqual([]);
-  await expect.poll(() => pageAssetPaths(b.page)).toEqual(assets);
-  const served = await waitForServed(b.page, assets);
-  for (const path of assets) expect(served.get(path)?.source, path).toBe('peer');
-  expect(await server.originAssetBytes()).toBe(before);
+  await expectPageFromPeers(b, server, '/', assets);
   expect(b.page.url()).toMatch(/^https:/);
   expect(a.consoleErrors).toEqual([]);
   expect(b.consoleErrors).toEqual([]);

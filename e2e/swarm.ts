@@ -1,7 +1,7 @@
 import { type BrowserContext, expect, type Page } from '@playwright/test';
 import type { PeerConnectStats } from '../page/index.js';
 import { PATHS } from '../protocol/index.js';
-import { gotoSitePage, waitForController } from './browser.js';
+import { allImagesDecoded, gotoSitePage, waitForController } from './browser.js';
 import { metricValue, type ServerProcess } from './server-process.js';
 
 /** Helpers for tests with several visitors in one swarm. */
@@ -211,4 +211,25 @@ export async function seedPage(
   await waitForServed(visitor.page, assets);
   await waitForStored(visitor.page, assets);
   return assets;
+}
+
+/**
+ * Loads `path` as a second visitor and checks that every asset the seeder stored (`assets`)
+ * reached it from peers: all images decode, every asset served by a peer, and the origin's
+ * asset counter flat during the load.
+ */
+export async function expectPageFromPeers(
+  visitor: { context: BrowserContext; page: Page },
+  server: Pick<ServerProcess, 'originAssetBytes'>,
+  path: string,
+  assets: readonly string[],
+): Promise<void> {
+  await recordServed(visitor.context);
+  const before = await server.originAssetBytes();
+  await gotoSitePage(visitor.page, path);
+  expect((await allImagesDecoded(visitor.page)).undecoded).toEqual([]);
+  await expect.poll(() => pageAssetPaths(visitor.page)).toEqual(assets);
+  const served = await waitForServed(visitor.page, [...assets]);
+  for (const asset of assets) expect(served.get(asset)?.source, asset).toBe('peer');
+  expect(await server.originAssetBytes()).toBe(before);
 }
