@@ -6,14 +6,16 @@ export const MIB = 1024 * KIB;
 /** Assets are hashed, requested and verified in chunks of this size (the last one may be shorter). */
 export const CHUNK_SIZE = 64 * KIB;
 
-/** Version of the manifest format (`format` field). */
-export const MANIFEST_FORMAT = 1;
+/** Version of the manifest format (`format` field of the root and of every shard). */
+export const MANIFEST_FORMAT = 2;
 
 /** Well-known URL paths on the origin. */
 export const PATHS = {
   serviceWorker: '/peerconnect-sw.js',
   agent: '/peerconnect/agent.js',
   manifest: '/peerconnect/manifest.json',
+  /** Prefix of the content-addressed manifest shards: `<prefix><sha256>.json`. */
+  shards: '/peerconnect/shards/',
   signal: '/peerconnect/signal',
   healthz: '/peerconnect/healthz',
   metrics: '/peerconnect/metrics',
@@ -22,3 +24,11 @@ export const PATHS = {
 /** Directory, inside a site, where `peerconnect build` writes its output. */
 export const OUTPUT_DIR = 'peerconnect';
 export const MANIFEST_FILE = 'manifest.json';
+/** Folder, inside OUTPUT_DIR, that holds the shard files. */
+export const SHARDS_DIR = 'shards';
+
+/**
+ * Response header with the release (manifest root version) the origin serves: a worker that
+ * sees a different one refreshes its manifest, so open tabs pick up a deploy without navigating.
+ */
+export const RELEASE_HEADER = 'x-peerconnect-release';
