@@ -4,6 +4,7 @@ export * from './bridge.js';
 export * from './browser-features.js';
 export * from './coded-error.js';
 export * from './constants.js';
+export * from './content-id.js';
 export * from './dashboard-data.js';
 export * from './dial.js';
 export * from './errors.js';

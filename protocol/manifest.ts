@@ -132,7 +132,13 @@ export function parseManifestAsset(input: unknown): ManifestAsset {
 /** The canonical text that `version` hashes: every field of the root but the version. */
 export function canonicalRootContent(root: Omit<ManifestRoot, 'version'>): string {
   const { format, chunkSize, assetCount, shards, disabled } = root;
-  return JSON.stringify({ format, chunkSize, assetCount, shards, ...(disabled ? { disabled } : {}) });
+  return JSON.stringify({
+    format,
+    chunkSize,
+    assetCount,
+    shards,
+    ...(disabled ? { disabled } : {}),
+  });
 }
 
 /**
