@@ -24,6 +24,7 @@ import {
   type Visitor,
   waitForController,
 } from './fixtures.js';
+import { fetchRelease } from './manifest.js';
 import { pageAssetPaths, recordServed, stats, waitForServed, waitForStored } from './swarm.js';
 
 /**
@@ -172,10 +173,8 @@ test.describe('dashboard', () => {
 
   test('refuses bad, oversized and flooding beacons with their status, and changes no figure', async () => {
     const server = await ownServer();
-    const asset = (await (await get(server, PATHS.manifest)).json()).assets[0] as {
-      path: string;
-      size: number;
-    };
+    const [asset] = (await fetchRelease(server.url)).assets.values();
+    if (!asset) throw new Error('the demo has no assets');
     const good: Beacon = {
       format: BEACON_FORMAT,
       assets: [{ path: asset.path, peer: asset.size, origin: 0, cache: 0 }],

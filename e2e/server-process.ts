@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:https';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OUTPUT_DIR, PATHS } from '../protocol/index.js';
@@ -29,7 +30,10 @@ export interface ServerProcess {
   readonly url: string;
   /** The certificate a test client trusts for an https server (see startServerProcess). */
   readonly ca?: Buffer;
-  /** The site directory it serves (a private copy: tests may change or add files in it). */
+  /**
+   * The site directory it serves (a private copy: tests may change or add files in it); empty
+   * for a signal-only server.
+   */
   readonly siteDir: string;
   readonly process: ChildProcess;
   /** Everything it printed so far, stdout and stderr interleaved. */
@@ -38,6 +42,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Same as `originAssetBytes(server)`. */
   originAssetBytes(): Promise<number>;
+}
+
+/**
+ * A TCP port of 127.0.0.1 that was free a moment ago: for a server that must come back on the
+ * same origin, or whose origin another server must know before it starts.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A fresh temp copy of the demo site, without any stale `peerconnect build` output. */
@@ -57,15 +76,28 @@ export async function removeDir(dir: string): Promise<void> {
  * listens. `args` are extra `serve` options, e.g. ['--first-visit', 'off']; with --tls-cert,
  * `ca` is the certificate that the test's own requests (metrics) trust.
  */
-export async function startServerProcess(
+export function startServerProcess(
   siteDir: string,
   args: readonly string[] = [],
+  ca?: Buffer,
+): Promise<ServerProcess> {
+  return spawnServe(siteDir, [siteDir, ...args], ca);
+}
+
+/** `peerconnect serve --signal-only`: signaling (and beacons, metrics) without a site. */
+export function startSignalOnlyProcess(args: readonly string[] = []): Promise<ServerProcess> {
+  return spawnServe('', ['--signal-only', ...args]);
+}
+
+async function spawnServe(
+  siteDir: string,
+  serveArgs: readonly string[],
   ca?: Buffer,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     // No STUN server on loopback (nothing to traverse), so servers side by side never collide.
-    [CLI, 'serve', siteDir, '--port', '0', '--host', '127.0.0.1', '--stun-port', '0', ...args],
+    [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--stun-port', '0', ...serveArgs],
     { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -1,7 +1,7 @@
 import { type BrowserContext, expect, type Page } from '@playwright/test';
 import type { PeerConnectStats } from '../page/index.js';
-import { PATHS } from '../protocol/index.js';
 import { allImagesDecoded, gotoSitePage, waitForController } from './browser.js';
+import { releasePathsInPage } from './manifest.js';
 import { metricValue, type ServerProcess } from './server-process.js';
 
 /** Helpers for tests with several visitors in one swarm. */
@@ -41,19 +41,18 @@ export function servedReports(page: Page): Promise<Served[]> {
  * `<video>` reads ranges of its file from the origin, and large media is WebTorrent's.
  */
 export async function pageAssetPaths(page: Page): Promise<string[]> {
-  return page.evaluate(async (manifestPath) => {
-    const manifest = (await (await fetch(manifestPath)).json()) as { assets: { path: string }[] };
-    const inManifest = new Set(manifest.assets.map((asset) => asset.path));
-    const loaded = performance
+  const inManifest = new Set(await releasePathsInPage(page));
+  const loaded = await page.evaluate(() =>
+    performance
       .getEntriesByType('resource')
       .filter(
         (entry) => !['video', 'audio'].includes((entry as PerformanceResourceTiming).initiatorType),
       )
       .map((entry) => new URL(entry.name))
-      .filter((url) => url.origin === location.origin && inManifest.has(url.pathname))
-      .map((url) => url.pathname);
-    return [...new Set(loaded)].sort();
-  }, PATHS.manifest);
+      .filter((url) => url.origin === location.origin)
+      .map((url) => url.pathname),
+  );
+  return [...new Set(loaded.filter((path) => inManifest.has(path)))].sort();
 }
 
 /** URL paths of the assets in this visitor's IndexedDB store. */
@@ -232,4 +231,9 @@ export async function expectPageFromPeers(
   const served = await waitForServed(visitor.page, [...assets]);
   for (const asset of assets) expect(served.get(asset)?.source, asset).toBe('peer');
   expect(await server.originAssetBytes()).toBe(before);
+}
+
+/** Content ids the signaling server holds announcements for, over every swarm and socket. */
+export function announcedIds(server: ServerProcess): Promise<number> {
+  return metricValue(server, 'peerconnect_signal_announced_ids');
 }
