@@ -48,7 +48,12 @@ describe('Swarm', () => {
     const swarm = new Swarm('s', 2);
     const m = ['a', 'b', 'c', 'd'].map(member);
     const [a, b, c, d] = m.map((x) => swarm.add(x)) as [Joined, Joined, Joined, Joined];
-    const [ia, ib, ic, id] = m.map((x) => x.inbox);
+    const [ia, ib, ic, id] = m.map((x) => x.inbox) as [
+      ServerMessage[],
+      ServerMessage[],
+      ServerMessage[],
+      ServerMessage[],
+    ];
     // The third peer gives a and b their two others; c learns it from its welcome instead.
     expect(ia).toEqual([{ t: 'quorum', reached: true }]);
     expect(ib).toEqual([{ t: 'quorum', reached: true }]);
