@@ -43,13 +43,16 @@ export class HolderIndex<H extends Holder> {
         ignored++;
         continue;
       }
-      let list = this.lists.get(id);
-      if (!list) {
-        list = [];
-        this.lists.set(id, list);
+      const list = this.lists.get(id);
+      if (list) {
+        holder.positions.set(id, list.length);
+        list.push(holder);
+      } else {
+        holder.positions.set(id, 0);
+        // A literal is allocated at its size; a push onto [] reserves 17 slots, and most ids
+        // have one holder.
+        this.lists.set(id, [holder]);
       }
-      holder.positions.set(id, list.length);
-      list.push(holder);
       this.pairs++;
     }
     return ignored;
