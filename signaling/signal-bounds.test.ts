@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SIGNALING_LIMITS } from '../protocol/index.js';
 import { SIGNAL_SERVER_LIMITS } from './signal-limits.js';
 import { Swarm, type SwarmMember } from './swarm.js';
-import { contentId, type RunningSignaling, startSignaling, TestPeer } from './test-peer.js';
+import { contentId, SignalingFixture } from './test-peer.js';
 
 /**
  * What one socket can cost the server at the limits, measured (printed) and bounded. The bounds
@@ -57,13 +57,8 @@ function timeFinds(holders: number): number {
   return ((performance.now() - t0) / FINDS) * 1000;
 }
 
-const running: RunningSignaling[] = [];
-const peers: TestPeer[] = [];
-
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate();
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
+const fixture = new SignalingFixture();
+afterEach(() => fixture.cleanup());
 
 describe('signaling cost bounds', () => {
   it('holds maxAnnouncedIds ids of one socket in bounded memory and time', () => {
@@ -117,11 +112,10 @@ describe('signaling cost bounds', () => {
   });
 
   it('stays responsive while one socket announces the cap and finds at the rate limit', async () => {
-    const r = await startSignaling();
-    running.push(r);
-    const other = await TestPeer.join(r.url, peers);
+    const r = await fixture.start();
+    const other = await fixture.join(r.url);
     other.send({ t: 'announce', ids: [contentId(0)] });
-    const a = await TestPeer.join(r.url, peers);
+    const a = await fixture.join(r.url);
     const frames = Array.from({ length: MESSAGES }, (_, m) =>
       JSON.stringify({ t: 'announce', ids: batch(m) }),
     );

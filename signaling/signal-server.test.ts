@@ -7,29 +7,17 @@ import { WebSocket } from 'ws';
 import { PATHS, SIGNALING_LIMITS, SIGNALING_PROTOCOL } from '../protocol/index.js';
 import { CLOSE_CODES, SIGNAL_SERVER_LIMITS } from './signal-limits.js';
 import { attachSignaling, type SignalingOptions } from './signal-server.js';
-import { metric, type RunningSignaling, startSignaling, TestPeer } from './test-peer.js';
+import { metric, SignalingFixture } from './test-peer.js';
 
 const OFFER = { type: 'offer', sdp: 'v=0' } as const;
 const CID = '00000000000000aa';
 
-const running: RunningSignaling[] = [];
-const peers: TestPeer[] = [];
-
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate();
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
-
-async function start(options: Partial<SignalingOptions> = {}): Promise<RunningSignaling> {
-  const r = await startSignaling(options);
-  running.push(r);
-  return r;
-}
-
-const join = (url: string, origin?: string) =>
-  TestPeer.join(url, peers, origin === undefined ? undefined : { origin });
+const fixture = new SignalingFixture();
+afterEach(() => fixture.cleanup());
+const start = (options?: Partial<SignalingOptions>) => fixture.start(options);
+const join = (url: string, origin?: string) => fixture.join(url, origin);
 const open = (url: string, options?: ConstructorParameters<typeof WebSocket>[2]) =>
-  TestPeer.open(url, peers, options);
+  fixture.open(url, options);
 
 describe('signaling server', () => {
   it('welcomes each joiner with a fresh id, the peers already there and minSwarm', async () => {
@@ -212,8 +200,8 @@ describe('signaling server', () => {
         ];
       },
     });
-    const a = await TestPeer.join(url, peers, { headers: { host: 'site.example:8080' } });
-    const b = await TestPeer.join(url, peers, { headers: { host: 'other.example' } });
+    const a = await fixture.join(url, undefined, { headers: { host: 'site.example:8080' } });
+    const b = await fixture.join(url, undefined, { headers: { host: 'other.example' } });
     expect(a.welcome?.iceServers).toEqual([
       { urls: 'stun:site.example:3478' },
       { urls: ['turn:turn.example:3478'], username: '1:x', credential: 'c' },

@@ -2,29 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SIGNALING_LIMITS } from '../protocol/index.js';
 import { SIGNAL_SERVER_LIMITS } from './signal-limits.js';
 import type { SignalingOptions } from './signal-server.js';
-import { contentId, metric, type RunningSignaling, startSignaling, TestPeer } from './test-peer.js';
+import { contentId, metric, SignalingFixture, type TestPeer } from './test-peer.js';
 
 const X = '00000000000000aa';
 const Y = '00000000000000bb';
 const SITE = 'https://site.example';
 const OTHER_SITE = 'https://other.example';
 
-const running: RunningSignaling[] = [];
-const peers: TestPeer[] = [];
-
-afterEach(async () => {
-  for (const peer of peers.splice(0)) peer.ws.terminate();
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
-
-async function start(options: Partial<SignalingOptions> = {}): Promise<RunningSignaling> {
-  const r = await startSignaling(options);
-  running.push(r);
-  return r;
-}
-
-const join = (url: string, origin?: string) =>
-  TestPeer.join(url, peers, origin === undefined ? undefined : { origin });
+const fixture = new SignalingFixture();
+afterEach(() => fixture.cleanup());
+const start = (options?: Partial<SignalingOptions>) => fixture.start(options);
+const join = (url: string, origin?: string) => fixture.join(url, origin);
 
 /** Joins and announces `ids`; a find afterwards proves the server has handled the announce. */
 async function holder(url: string, ids: string[], origin?: string): Promise<TestPeer> {

@@ -26,9 +26,7 @@ export interface RunningSignaling {
   stop(): Promise<void>;
 }
 
-export async function startSignaling(
-  options: Partial<SignalingOptions> = {},
-): Promise<RunningSignaling> {
+async function startSignaling(options: Partial<SignalingOptions> = {}): Promise<RunningSignaling> {
   const server = createServer();
   const registry = new Registry();
   const signaling = attachSignaling(server, { path: PATHS.signal, registry, ...options });
@@ -137,6 +135,34 @@ export async function metric(
     Object.entries(label).every(([k, x]) => v.labels[k] === x),
   );
   return value?.value ?? 0;
+}
+
+/**
+ * The servers and sockets of one test file; `cleanup()` (in an afterEach) ends them all. `join`
+ * sends `origin` as the Origin header, as a browser page on that origin would.
+ */
+export class SignalingFixture {
+  private readonly running: RunningSignaling[] = [];
+  private readonly peers: TestPeer[] = [];
+
+  async start(options: Partial<SignalingOptions> = {}): Promise<RunningSignaling> {
+    const r = await startSignaling(options);
+    this.running.push(r);
+    return r;
+  }
+
+  open(url: string, options?: ClientOptions): Promise<TestPeer> {
+    return TestPeer.open(url, this.peers, options);
+  }
+
+  join(url: string, origin?: string, options?: ClientOptions): Promise<TestPeer> {
+    return TestPeer.join(url, this.peers, origin === undefined ? options : { ...options, origin });
+  }
+
+  async cleanup(): Promise<void> {
+    for (const peer of this.peers.splice(0)) peer.ws.terminate();
+    await Promise.all(this.running.splice(0).map((r) => r.stop()));
+  }
 }
 
 /** Content id number `i` (16 hex digits), for tests that need many distinct ids. */
