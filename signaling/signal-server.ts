@@ -51,6 +51,9 @@ export function attachSignaling(
     noServer: true,
     clientTracking: false,
     maxPayload: SIGNALING_LIMITS.maxMessageBytes,
+    // One message per event-loop turn: libuv hands over a socket's whole backlog at once, and a
+    // burst of full announces (~1 ms each) would otherwise hold every other client for ~90 ms.
+    allowSynchronousEvents: false,
   });
   let closing: Promise<void> | undefined;
 

@@ -8,17 +8,28 @@ const X = '00000000000000aa';
 const Y = '00000000000000bb';
 const SITE = 'https://site.example';
 const OTHER_SITE = 'https://other.example';
+/** A content id nobody announces, asked for only to order messages. */
+const BARRIER = 'ffffffffffffffff';
 
 const fixture = new SignalingFixture();
 afterEach(() => fixture.cleanup());
 const start = (options?: Partial<SignalingOptions>) => fixture.start(options);
 const join = (url: string, origin?: string) => fixture.join(url, origin);
 
-/** Joins and announces `ids`; a find afterwards proves the server has handled the announce. */
+/** Joins and announces `ids`, and waits until the server has indexed them. */
 async function holder(url: string, ids: string[], origin?: string): Promise<TestPeer> {
   const peer = await join(url, origin);
   peer.send({ t: 'announce', ids });
+  await settled(peer);
   return peer;
+}
+
+/**
+ * Resolves once the server has handled everything `peer` sent before: a socket's messages are
+ * handled in order, but two sockets' messages are not ordered with each other.
+ */
+async function settled(peer: TestPeer): Promise<void> {
+  await find(peer, BARRIER);
 }
 
 /** Reads messages until a `found`, skipping quorum notices. */
@@ -85,6 +96,7 @@ describe('signaling swarms', () => {
     const a = await holder(url, [X, X, Y]);
     a.send({ t: 'announce', ids: [X] });
     a.send({ t: 'withdraw', ids: [Y, contentId(5)] });
+    await settled(a);
     expect(await find(asker, X)).toEqual([a.id]);
     expect(await find(asker, Y)).toEqual([]);
     expect(await metric(registry, 'peerconnect_signal_announced_ids')).toBe(1);
@@ -157,6 +169,7 @@ describe('signaling swarms', () => {
     // Withdrawing makes room again.
     a.send({ t: 'withdraw', ids: [contentId(0)] });
     a.send({ t: 'announce', ids: [contentId(cap)] });
+    await settled(a);
     expect(await find(asker, contentId(cap))).toEqual([a.id]);
     expect(a.pending).toBe(0);
   });
@@ -165,24 +178,28 @@ describe('signaling swarms', () => {
     const { url, registry } = await start();
     await holder(url, [X]);
     const asker = await join(url);
-    for (let i = 0; i < SIGNAL_SERVER_LIMITS.findBurst; i++) {
-      asker.send({ t: 'find', id: i, content: X });
+    const { findBurst, findsPerSecond } = SIGNAL_SERVER_LIMITS;
+    const extra = 30;
+    for (let i = 0; i < findBurst + extra; i++) asker.send({ t: 'find', id: i, content: X });
+    let served = 0;
+    let refused = 0;
+    for (let i = 0; i < findBurst + extra; i++) {
+      const found = await nextFound(asker);
+      expect(found).toMatchObject({ t: 'found', id: i, content: X });
+      if (found.t === 'found' && found.peers.length > 0) served++;
+      else {
+        refused++;
+        await asker.error('rate-limited');
+      }
     }
-    for (let i = 0; i < SIGNAL_SERVER_LIMITS.findBurst; i++) {
-      expect(await nextFound(asker)).toMatchObject({
-        t: 'found',
-        id: i,
-        peers: [expect.any(String)],
-      });
-    }
-    // The bucket refills at findsPerSecond: well under one token passes between these sends.
-    asker.send({ t: 'find', id: 999, content: X });
-    expect(await asker.next()).toEqual({ t: 'found', id: 999, content: X, peers: [] });
-    await asker.error('rate-limited');
+    // The burst, plus what the bucket refilled while the server worked through the finds.
+    expect(served).toBeGreaterThanOrEqual(findBurst);
+    expect(refused).toBeGreaterThan(extra / 2);
     expect(
       await metric(registry, 'peerconnect_signal_errors_total', { code: 'rate-limited' }),
-    ).toBe(1);
-    await new Promise((r) => setTimeout(r, (2 * 1000) / SIGNAL_SERVER_LIMITS.findsPerSecond));
+    ).toBe(refused);
+    await new Promise((r) => setTimeout(r, (2 * 1000) / findsPerSecond));
     expect(await asker.find(X, undefined, 1000)).toHaveLength(1);
+    expect(asker.ws.readyState).toBe(asker.ws.OPEN);
   });
 });
