@@ -1,8 +1,14 @@
 import { Route } from 'workbox-routing';
-import { BEACON_PATH, PATHS } from '../protocol/index.js';
+import { BEACON_PATH, PATHS, RELEASE_HEADER } from '../protocol/index.js';
 import type { AssetDeps } from './asset-request.js';
 import type { ManifestSource } from './manifest-source.js';
 import { respondWithAsset } from './respond-with-asset.js';
+
+/** Tells the manifest which release the origin named, then hands the response on. */
+function noticed(manifests: ManifestSource, response: Response): Response {
+  manifests.noticeRelease(response.headers.get(RELEASE_HEADER));
+  return response;
+}
 
 /**
  * Navigations pass through untouched, but through the navigation preload request: it starts in
@@ -15,7 +21,7 @@ export function navigationRoute(manifests: ManifestSource): Route {
     async ({ event, request }) => {
       manifests.maybeRevalidate();
       const preloaded = await (event as FetchEvent).preloadResponse;
-      return preloaded ?? fetch(request);
+      return noticed(manifests, preloaded ?? (await fetch(request)));
     },
   );
 }
@@ -25,35 +31,34 @@ function isOwnPath(pathname: string): boolean {
 }
 
 /**
- * Same-origin GETs of manifest assets. Before the manifest is in memory (a worker that was
- * just started) every same-origin GET is routed and checked against it once it has loaded.
+ * Every same-origin GET but PeerConnect's own files: whether the manifest lists the path is
+ * known only once its shard is in (fetched on demand), so the handler asks, and a path it does
+ * not list goes to the network unchanged. A disabled root routes nothing.
  */
 export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
   return new Route(
-    ({ url, request, sameOrigin }) => {
-      if (!sameOrigin || request.method !== 'GET' || request.mode === 'navigate') return false;
-      if (isOwnPath(url.pathname)) return false;
-      const index = manifests.peek();
-      return index ? index.indexOf(url.pathname) !== undefined : true;
-    },
+    ({ url, request, sameOrigin }) =>
+      sameOrigin &&
+      request.method === 'GET' &&
+      request.mode !== 'navigate' &&
+      !isOwnPath(url.pathname) &&
+      !manifests.peek()?.disabled,
     async ({ url, request, event }) => {
       const fetchEvent = event as FetchEvent;
-      const manifest = await manifests.get();
-      const index = manifest?.indexOf(url.pathname);
-      const asset = index === undefined ? undefined : manifest?.get(index);
-      if (!manifest || index === undefined || !asset) return fetch(request);
-      return respondWithAsset(
+      const resolved = await manifests.resolve(url.pathname);
+      if (!resolved) return noticed(manifests, await fetch(request));
+      const response = await respondWithAsset(
         {
           request,
           url,
-          asset,
-          index,
-          manifestVersion: manifest.version,
+          asset: resolved.asset,
+          release: resolved.release,
           clientId: fetchEvent.clientId || fetchEvent.resultingClientId,
           waitUntil: (promise) => fetchEvent.waitUntil(promise),
         },
         deps,
       );
+      return noticed(manifests, response);
     },
   );
 }

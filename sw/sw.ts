@@ -8,8 +8,6 @@ import { assetRoute, beaconRoute, navigationRoute } from './routes.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
-const MANIFEST_META_KEY = 'manifest';
-
 let storePromise: Promise<AssetStore | undefined> | undefined;
 /** The store, opened once; a browser without IndexedDB (or with it broken) just has no cache. */
 function store(): Promise<AssetStore | undefined> {
@@ -19,15 +17,8 @@ function store(): Promise<AssetStore | undefined> {
 
 /** Routes, bridge and lifecycle: all of PeerConnect's worker, set up on its first run. */
 function start(): void {
-  const manifests = new ManifestSource(async () => {
-    const opened = await store();
-    return {
-      load: async () => opened?.getMeta(MANIFEST_META_KEY),
-      save: async (value) => opened?.setMeta(MANIFEST_META_KEY, value),
-    };
-  });
-  const bridge = new AgentBridge(() => manifests.peek());
-  manifests.onChange((index) => bridge.announceManifest(index));
+  const manifests = new ManifestSource(store);
+  const bridge = new AgentBridge();
 
   registerRoute(navigationRoute(manifests));
   registerRoute(assetRoute(manifests, { store, bridge }));
