@@ -7,7 +7,7 @@ import {
   shardOf,
 } from '../protocol/index.js';
 import { DEADLINES } from './deadlines.js';
-import { type MetaStore, ShardCache } from './shard-cache.js';
+import { type MetaStore, type ShardAssets, ShardCache } from './shard-cache.js';
 
 /** Where the last good root is kept, so the worker works the moment it starts. */
 const ROOT_META_KEY = 'manifest-root';
@@ -20,7 +20,14 @@ export interface ResolvedAsset {
   release: string;
 }
 
-export type RootListener = (root: ManifestRoot, previous: ManifestRoot | undefined) => void;
+/**
+ * Called with each new root (and its predecessor) once it is current. Work it returns is
+ * tracked (see `settled`), so that an event handler can keep the worker alive for it.
+ */
+export type RootListener = (
+  root: ManifestRoot,
+  previous: ManifestRoot | undefined,
+) => Promise<unknown> | undefined;
 
 /**
  * The worker's view of the origin's manifest: the small root (loaded from the store at start,
@@ -36,6 +43,8 @@ export class ManifestSource {
   private refreshing: Promise<ManifestRoot | undefined> | undefined;
   private lastCheck = 0;
   private readonly listeners = new Set<RootListener>();
+  /** Listener work still running (a retention sweep, standing down). */
+  private readonly background = new Set<Promise<unknown>>();
   private readonly shards: ShardCache;
 
   constructor(
@@ -61,9 +70,14 @@ export class ManifestSource {
     return this.loading;
   }
 
-  /** Called with each new root (and its predecessor) once it is current. */
   onChange(listener: RootListener): void {
     this.listeners.add(listener);
+  }
+
+  /** Resolves once the refresh in flight and the listener work it started are done. */
+  async settled(): Promise<void> {
+    await this.refreshing;
+    await Promise.allSettled([...this.background]);
   }
 
   /**
@@ -85,9 +99,9 @@ export class ManifestSource {
     return shard?.get(path);
   }
 
-  /** Which shard of `root` holds `path`, so callers can group paths by shard. */
-  shardIndexOf(root: ManifestRoot, path: string): Promise<number> {
-    return shardOf(path, root.shards.length);
+  /** Shard `index` of `root` by path, or undefined when it cannot be had (network, bad bytes). */
+  shard(root: ManifestRoot, index: number): Promise<ShardAssets | undefined> {
+    return this.shards.get(root, index);
   }
 
   /** Marks and drops persisted shards after a release change (see ShardCache.retain). */
@@ -163,6 +177,11 @@ export class ManifestSource {
   private install(root: ManifestRoot): void {
     const previous = this.current;
     this.current = root;
-    for (const listener of this.listeners) listener(root, previous);
+    for (const listener of this.listeners) {
+      const work = listener(root, previous)?.catch(() => {});
+      if (!work) continue;
+      this.background.add(work);
+      void work.finally(() => this.background.delete(work));
+    }
   }
 }
