@@ -32,7 +32,10 @@ describe('ManifestSource: the root', () => {
     const origin = await ManifestOrigin.publish([emptyAsset('/a.txt')]);
     const source = new ManifestSource(async () => new MemoryMeta(), origin.fetch);
     const changes: string[] = [];
-    source.onChange((root) => changes.push(root.version));
+    source.onChange((root) => {
+      changes.push(root.version);
+      return undefined;
+    });
     await source.refresh();
     expect((await source.refresh())?.version).toBe(origin.version);
     expect(changes).toEqual([origin.version]);
