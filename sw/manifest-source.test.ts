@@ -104,6 +104,22 @@ describe('ManifestSource: the root', () => {
     expect((await source.refresh())?.version).toBe(origin.version);
     expect(origin.requests.filter((path) => path === PATHS.manifest)).toHaveLength(2);
   });
+  it('refreshes once the interval is over when a new release was named too soon', async () => {
+    const origin = await ManifestOrigin.publish([emptyAsset('/a.txt')]);
+    const source = new ManifestSource(async () => new MemoryMeta(), origin.fetch);
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout'] });
+    await source.refresh();
+    await origin.release([emptyAsset('/b.txt')]);
+    source.noticeRelease(origin.version);
+    source.noticeRelease(origin.version);
+    const settled = source.settled();
+    await vi.advanceTimersByTimeAsync(DEADLINES.releaseRecheckMs - 10);
+    expect(origin.requests).toEqual([PATHS.manifest]);
+    await vi.advanceTimersByTimeAsync(20);
+    await settled;
+    expect(origin.requests).toEqual([PATHS.manifest, PATHS.manifest]);
+    expect(source.peek()?.version).toBe(origin.version);
+  });
 });
 
 describe('ManifestSource: shards on demand', () => {

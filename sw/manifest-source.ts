@@ -41,6 +41,8 @@ export class ManifestSource {
   private etag: string | null = null;
   private loading: Promise<ManifestRoot | undefined> | undefined;
   private refreshing: Promise<ManifestRoot | undefined> | undefined;
+  /** A refresh put off by the release-header throttle. */
+  private recheck: Promise<unknown> | undefined;
   private lastCheck = 0;
   private readonly listeners = new Set<RootListener>();
   /** Listener work still running (a retention sweep, standing down). */
@@ -76,6 +78,7 @@ export class ManifestSource {
 
   /** Resolves once the refresh in flight and the listener work it started are done. */
   async settled(): Promise<void> {
+    await this.recheck;
     await this.refreshing;
     await Promise.allSettled([...this.background]);
   }
@@ -121,7 +124,17 @@ export class ManifestSource {
    */
   noticeRelease(version: string | null): void {
     if (!version || version === this.current?.version) return;
-    this.maybeRevalidate(DEADLINES.releaseRecheckMs);
+    const wait = this.lastCheck + DEADLINES.releaseRecheckMs - Date.now();
+    if (wait <= 0) {
+      void this.refresh();
+      return;
+    }
+    // Named too soon after a check: one refresh once the interval is over, so it is not missed.
+    this.recheck ??= new Promise((resolve) => setTimeout(resolve, wait))
+      .then(() => (version === this.current?.version ? undefined : this.refresh()))
+      .finally(() => {
+        this.recheck = undefined;
+      });
   }
 
   /** Fetches (ETag-revalidates) the root; concurrent callers share one request. */

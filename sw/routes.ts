@@ -2,26 +2,53 @@ import { Route } from 'workbox-routing';
 import { BEACON_PATH, PATHS, RELEASE_HEADER } from '../protocol/index.js';
 import type { AssetDeps } from './asset-request.js';
 import type { ManifestSource } from './manifest-source.js';
+import { networkFirst } from './offline-navigation.js';
+import type { PageStore } from './page-copy.js';
 import { respondWithAsset } from './respond-with-asset.js';
 
-/** Tells the manifest which release the origin named, then hands the response on. */
-function noticed(manifests: ManifestSource, response: Response): Response {
+/**
+ * Keeps the worker alive for `promise`. Late work (a page that arrived after its copy was
+ * served) may find the event over: it then runs as long as the worker does, which is no worse.
+ */
+function keepAlive(event: FetchEvent, promise: Promise<unknown>): void {
+  try {
+    event.waitUntil(promise);
+  } catch {
+    void promise;
+  }
+}
+
+/** Tells the manifest which release the origin named (a refresh it starts outlives the response). */
+function noticed(manifests: ManifestSource, event: FetchEvent, response: Response): Response {
   manifests.noticeRelease(response.headers.get(RELEASE_HEADER));
+  keepAlive(event, manifests.settled());
   return response;
 }
 
 /**
- * Navigations pass through untouched, but through the navigation preload request: it starts in
- * parallel with the worker and tells the origin (by its header) that a worker controls this
- * visitor, so `peerconnect serve` never sends a worker-controlled tab the first-visit bootstrap.
+ * Navigations, network first (see networkFirst), through the navigation preload request: it
+ * starts in parallel with the worker and tells the origin (by its header) that a worker controls
+ * this visitor, so `peerconnect serve` never sends a worker-controlled tab the first-visit
+ * bootstrap. A disabled root routes nothing: the browser fetches as if PeerConnect were not there.
  */
-export function navigationRoute(manifests: ManifestSource): Route {
+export function navigationRoute(
+  manifests: ManifestSource,
+  store: () => Promise<PageStore | undefined>,
+): Route {
   return new Route(
-    ({ request }) => request.mode === 'navigate',
-    async ({ event, request }) => {
+    ({ request }) => request.mode === 'navigate' && !manifests.peek()?.disabled,
+    ({ event, request }) => {
+      const fetchEvent = event as FetchEvent;
       manifests.maybeRevalidate();
-      const preloaded = await (event as FetchEvent).preloadResponse;
-      return noticed(manifests, preloaded ?? (await fetch(request)));
+      keepAlive(fetchEvent, manifests.settled());
+      const network = Promise.resolve(fetchEvent.preloadResponse).then(
+        (preloaded: Response | undefined) => preloaded ?? fetch(request),
+      );
+      return networkFirst(request.url, network, {
+        store,
+        waitUntil: (promise) => keepAlive(fetchEvent, promise),
+        onNetwork: (response) => noticed(manifests, fetchEvent, response),
+      });
     },
   );
 }
@@ -46,7 +73,7 @@ export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
     async ({ url, request, event }) => {
       const fetchEvent = event as FetchEvent;
       const resolved = await manifests.resolve(url.pathname);
-      if (!resolved) return noticed(manifests, await fetch(request));
+      if (!resolved) return noticed(manifests, fetchEvent, await fetch(request));
       const response = await respondWithAsset(
         {
           request,
@@ -58,7 +85,7 @@ export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
         },
         deps,
       );
-      return noticed(manifests, response);
+      return noticed(manifests, fetchEvent, response);
     },
   );
 }
