@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PATHS, shardOf } from '../protocol/index.js';
+import { MANIFEST_LIMITS, PATHS, shardOf } from '../protocol/index.js';
 import { DEADLINES } from './deadlines.js';
 import {
   emptyAsset,
@@ -53,6 +53,24 @@ describe('ManifestSource: the root', () => {
     origin.down = true;
     const failing = new ManifestSource(async () => new MemoryMeta(), origin.fetch);
     expect(await failing.refresh()).toBeUndefined();
+  });
+
+  it('does not read a root body past the file limit', async () => {
+    const origin = await ManifestOrigin.publish([emptyAsset('/a.txt')]);
+    const padded = JSON.stringify(origin.files.root).replace(
+      '{',
+      `{"pad":"${' '.repeat(MANIFEST_LIMITS.maxFileBytes)}",`,
+    );
+    const source = new ManifestSource(
+      async () => new MemoryMeta(),
+      (async () => new Response(padded)) as typeof fetch,
+    );
+    expect(await source.refresh()).toBeUndefined();
+    const fits = new ManifestSource(
+      async () => new MemoryMeta(),
+      (async () => new Response(JSON.stringify(origin.files.root))) as typeof fetch,
+    );
+    expect((await fits.refresh())?.version).toBe(origin.version);
   });
 
   it('starts from the saved root without the network, and ignores a damaged one', async () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import {
+  MANIFEST_LIMITS,
   type ManifestAsset,
   type ManifestRoot,
   PATHS,
@@ -7,6 +8,7 @@ import {
   shardOf,
 } from '../protocol/index.js';
 import { DEADLINES } from './deadlines.js';
+import { bodyCapped } from './read-capped.js';
 import { type MetaStore, type ShardAssets, ShardCache } from './shard-cache.js';
 
 /** Where the last good root is kept, so the worker works the moment it starts. */
@@ -162,7 +164,9 @@ export class ManifestSource {
         signal: AbortSignal.timeout(DEADLINES.manifestFetchMs),
       });
       if (response.status === 304 || !response.ok) return this.current;
-      const root = await parseManifestRoot(await response.json());
+      const bytes = await bodyCapped(response, MANIFEST_LIMITS.maxFileBytes);
+      if (!bytes) return this.current;
+      const root = await parseManifestRoot(JSON.parse(new TextDecoder().decode(bytes)));
       this.etag = response.headers.get('ETag');
       // Kept for a restart, best effort: a store that refuses it costs a fetch then, no more.
       await (await this.meta())?.setMeta(ROOT_META_KEY, { root, etag: this.etag }).catch(() => {});

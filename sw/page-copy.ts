@@ -1,5 +1,6 @@
 import type { AssetStore } from '../store/index.js';
 import { STORE_LIMITS } from '../store/index.js';
+import { readCapped } from './read-capped.js';
 
 /** The store as page copies use it. */
 export type PageStore = Pick<AssetStore, 'putPage' | 'getPage'>;
@@ -94,28 +95,4 @@ async function storeCopy(
       body: new Blob(parts as BlobPart[], { type }),
     })
     .catch(() => false);
-}
-
-/** The stream's bytes, or undefined past `cap` bytes (then the stream is cancelled) or on error. */
-async function readCapped(
-  stream: ReadableStream<Uint8Array>,
-  cap: number,
-): Promise<Uint8Array[] | undefined> {
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return parts;
-      total += value.byteLength;
-      if (total > cap) {
-        await reader.cancel();
-        return undefined;
-      }
-      parts.push(value);
-    }
-  } catch {
-    return undefined;
-  }
 }

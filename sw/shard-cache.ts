@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import {
+  MANIFEST_LIMITS,
   type ManifestAsset,
   type ManifestRoot,
   parseManifestShard,
@@ -8,6 +9,7 @@ import {
 } from '../protocol/index.js';
 import type { AssetStore } from '../store/index.js';
 import { DEADLINES } from './deadlines.js';
+import { bodyCapped } from './read-capped.js';
 
 /** The part of the store the manifest lives in: its meta key-value table. */
 export type MetaStore = Pick<AssetStore, 'getMeta' | 'setMeta'>;
@@ -108,7 +110,7 @@ export class ShardCache {
         signal: AbortSignal.timeout(DEADLINES.manifestFetchMs),
       });
       if (!response.ok) return undefined;
-      return new Uint8Array(await response.arrayBuffer());
+      return await bodyCapped(response, MANIFEST_LIMITS.maxFileBytes);
     } catch {
       return undefined;
     }
