@@ -56,7 +56,7 @@ export async function sweepRelease(
     group.push({ path, sha256 });
     byShard.set(index, group);
   }
-  const unchanged: string[] = [];
+  let marked = 0;
   let complete = byShard.size <= SWEEP_LIMITS.maxShards;
   for (const [index, group] of [...byShard].slice(0, SWEEP_LIMITS.maxShards)) {
     const shard = await manifest.shard(root, index);
@@ -64,17 +64,19 @@ export async function sweepRelease(
       complete = false;
       continue;
     }
-    for (const { path, sha256 } of group) {
-      if (shard.get(path)?.sha256 === sha256) unchanged.push(sha256);
-    }
+    const unchanged = group
+      .filter(({ path, sha256 }) => shard.get(path)?.sha256 === sha256)
+      .map(({ sha256 }) => sha256);
+    // Marked shard by shard: a worker stopped mid-sweep keeps what it marked.
+    if (unchanged.length > 0) await store.markReferenced(unchanged, root.version);
+    marked += unchanged.length;
   }
-  if (unchanged.length > 0) await store.markReferenced(unchanged, root.version);
-  if (!complete) return { done: false, marked: unchanged.length };
+  if (!complete) return { done: false, marked };
   const releases = await store.releases();
   const evicted = await store.evictUnreferenced(releases);
   await manifest.retainShards(root, releases);
   await store.setMeta(SWEPT_META_KEY, root.version);
-  return { done: true, marked: unchanged.length, evicted };
+  return { done: true, marked, evicted };
 }
 
 /**
