@@ -69,6 +69,10 @@ describe('sweepRelease', () => {
     expect([...(await store.hashes())]).toEqual([kept.asset.sha256]);
     const record = (await store.records())[0];
     expect(record?.releases[0]).toBe(fourth.version);
+    // Persisted shards go with the releases that listed them.
+    const shardKey = (hash: string | undefined) => `manifest-shard:${hash}`;
+    expect(await store.getMeta(shardKey(first.shards[0]))).toBeUndefined();
+    expect(await store.getMeta(shardKey(fourth.shards[0]))).toBeInstanceOf(Uint8Array);
   });
 
   it('sweeps a release once, and again after a sweep that could not read a shard', async () => {
