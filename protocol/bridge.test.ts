@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BRIDGE_PROTOCOL,
   parseAgentReply,
   parseAgentToWorker,
   parseBroadcast,
@@ -7,6 +8,7 @@ import {
   parseServedReport,
   parseWorkerToAgent,
 } from './bridge.js';
+import { CHUNK_SIZE } from './constants.js';
 import { PeerConnectError } from './errors.js';
 
 const VERSION = 'ab'.repeat(32);
@@ -32,6 +34,11 @@ describe('parseAgentToWorker', () => {
       type: 'pc:agent-hello',
       enabled: false,
     });
+    expect(parseAgentToWorker({ type: 'pc:agent-hello', enabled: true, protocol: 2 })).toEqual({
+      type: 'pc:agent-hello',
+      enabled: true,
+      protocol: 2,
+    });
     expect(parseAgentToWorker({ type: 'pc:agent-bye' })).toEqual({ type: 'pc:agent-bye' });
   });
 
@@ -43,6 +50,8 @@ describe('parseAgentToWorker', () => {
       {},
       { type: 'pc:agent-hello' },
       { type: 'pc:agent-hello', enabled: 'yes' },
+      { type: 'pc:agent-hello', enabled: true, protocol: 1.5 },
+      { type: 'pc:agent-hello', enabled: true, protocol: '2' },
       { type: 'pc:fetch', id: 1, asset: 1, manifestVersion: VERSION },
       { type: 'pc:agent-hi', enabled: true },
     ]) {
@@ -52,42 +61,62 @@ describe('parseAgentToWorker', () => {
 });
 
 describe('parseWorkerToAgent', () => {
-  it('accepts manifest, fetch and stored', () => {
-    const manifest = { anything: [1, 2] };
-    expect(parseWorkerToAgent({ type: 'pc:manifest', manifest })).toEqual({
-      type: 'pc:manifest',
-      manifest,
+  const asset = {
+    path: '/a.css',
+    size: CHUNK_SIZE + 1,
+    type: 'text/css',
+    sha256: VERSION,
+    chunks: [VERSION, VERSION],
+  };
+  const fetch = { type: 'pc:fetch', id: 7, asset };
+
+  it('accepts ready, fetch and stored', () => {
+    expect(parseWorkerToAgent({ type: 'pc:ready', protocol: BRIDGE_PROTOCOL })).toEqual({
+      type: 'pc:ready',
+      protocol: BRIDGE_PROTOCOL,
     });
-    expect(
-      parseWorkerToAgent({ type: 'pc:fetch', id: 7, asset: 0, manifestVersion: VERSION }),
-    ).toEqual({ type: 'pc:fetch', id: 7, asset: 0, manifestVersion: VERSION });
-    expect(parseWorkerToAgent({ type: 'pc:stored', asset: 3, manifestVersion: VERSION })).toEqual({
+    expect(parseWorkerToAgent(fetch)).toEqual(fetch);
+    expect(parseWorkerToAgent({ type: 'pc:stored', sha256: VERSION })).toEqual({
       type: 'pc:stored',
-      asset: 3,
-      manifestVersion: VERSION,
+      sha256: VERSION,
     });
   });
 
-  it('rejects wrong types, missing fields, negative or fractional ints and bad versions', () => {
-    const fetch = { type: 'pc:fetch', id: 7, asset: 0, manifestVersion: VERSION };
+  it('rejects v1 messages, bad ids, bad records and bad hashes', () => {
     for (const input of [
       { ...fetch, id: -1 },
-      { ...fetch, asset: -5 },
       { ...fetch, id: 1.5 },
       { ...fetch, id: '7' },
       { ...fetch, id: Number.NaN },
       { ...fetch, id: Number.MAX_SAFE_INTEGER + 2 },
-      { type: 'pc:fetch', id: 7, asset: 0 },
-      { type: 'pc:fetch', asset: 0, manifestVersion: VERSION },
-      { ...fetch, manifestVersion: VERSION.toUpperCase() },
-      { ...fetch, manifestVersion: VERSION.slice(2) },
-      { type: 'pc:stored', asset: -1, manifestVersion: VERSION },
-      { type: 'pc:stored', asset: 1 },
+      { type: 'pc:fetch', id: 7 },
+      { type: 'pc:fetch', asset },
+      { type: 'pc:fetch', id: 7, asset: 0, manifestVersion: VERSION },
+      { ...fetch, asset: { ...asset, path: 'a.css' } },
+      { ...fetch, asset: { ...asset, sha256: VERSION.toUpperCase() } },
+      { ...fetch, asset: { ...asset, size: -1 } },
+      { type: 'pc:stored', asset: 3, manifestVersion: VERSION },
+      { type: 'pc:stored', sha256: VERSION.slice(2) },
+      { type: 'pc:manifest', manifest: {} },
+      { type: 'pc:ready' },
+      { type: 'pc:ready', protocol: -2 },
       { type: 'pc:chunk', index: 0, data: new ArrayBuffer(1) },
       { type: 'pc:nope' },
       42,
     ]) {
       expectBad(parseWorkerToAgent, input);
+    }
+  });
+
+  it('rejects a record whose chunk list does not fit its size', () => {
+    for (const chunks of [[VERSION], [VERSION, VERSION, VERSION]]) {
+      let caught: unknown;
+      try {
+        parseWorkerToAgent({ ...fetch, asset: { ...asset, chunks } });
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as PeerConnectError).code).toBe('bad-manifest');
     }
   });
 });
@@ -171,8 +200,9 @@ describe('parseServedReport', () => {
 });
 
 describe('parseBroadcast', () => {
-  it('accepts need-agent and leader-stats', () => {
+  it('accepts need-agent, disable and leader-stats', () => {
     expect(parseBroadcast({ type: 'pc:need-agent' })).toEqual({ type: 'pc:need-agent' });
+    expect(parseBroadcast({ type: 'pc:disable' })).toEqual({ type: 'pc:disable' });
     expect(parseBroadcast({ type: 'pc:leader-stats', bytesUploaded: 1024, peers: 3 })).toEqual({
       type: 'pc:leader-stats',
       bytesUploaded: 1024,

@@ -1,8 +1,9 @@
 import {
   type AgentReplyMessage,
+  BRIDGE_PROTOCOL,
   BROADCAST_CHANNEL_NAME,
   type ErrorCode,
-  type ManifestIndex,
+  type ManifestAsset,
   PeerConnectError,
   parseAgentReply,
   parseAgentToWorker,
@@ -25,7 +26,7 @@ export interface PeerSession {
  * tests. `release` is given only sessions this agent opened.
  */
 export interface PeerAgent {
-  open(asset: number, manifestVersion: string): Promise<PeerSession>;
+  open(asset: ManifestAsset): Promise<PeerSession>;
   /** Ends a session; the agent hears `pc:cancel` unless it ended it. */
   release(session: PeerSession): void;
   /**
@@ -39,7 +40,7 @@ export interface PeerAgent {
    */
   isAgentTab(clientId: string): boolean;
   /** Tells the agent an asset is stored, so it can offer it to peers. */
-  notifyStored(asset: number, manifestVersion: string): void;
+  notifyStored(sha256: string): void;
 }
 
 /**
@@ -153,8 +154,6 @@ export class AgentBridge implements PeerAgent {
   private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
   private nextId = 1;
 
-  constructor(private readonly manifest: () => ManifestIndex | undefined) {}
-
   /** Handles a message posted to the worker (`self.onmessage`). Returns true if it was ours. */
   handleMessage(data: unknown, ports: readonly MessagePort[], sourceId?: string): boolean {
     let message: ReturnType<typeof parseAgentToWorker>;
@@ -169,10 +168,12 @@ export class AgentBridge implements PeerAgent {
     }
     // A new link (this leader again, or a new one) replaces the port. Sessions opened over the
     // old one keep their own reply ports: they finish, or their agent says goodbye.
-    const port = ports[0];
+    const compatible = message.protocol === BRIDGE_PROTOCOL;
+    const port = compatible ? ports[0] : undefined;
     this.port = undefined;
     this.enabled = message.enabled;
-    this.missingUntil = 0;
+    // An agent of another release is no agent: fetches go to the origin without waiting for one.
+    this.missingUntil = compatible ? 0 : Date.now() + DEADLINES.agentMissingBackoffMs;
     this.unresponsiveUntil = 0;
     this.agentClientId = sourceId;
     if (message.enabled && port) {
@@ -180,24 +181,18 @@ export class AgentBridge implements PeerAgent {
       port.onmessage = (event) => {
         if (parseByeSafely(event.data)) this.dropAgent(port);
       };
-      const current = this.manifest();
-      if (current) this.post({ type: 'pc:manifest', manifest: current.manifest });
+      this.post({ type: 'pc:ready', protocol: BRIDGE_PROTOCOL });
     }
     for (const wake of this.waiters.splice(0)) wake();
     return true;
   }
 
-  /** Sends the manifest to the agent again (after it changed). */
-  announceManifest(index: ManifestIndex): void {
-    this.post({ type: 'pc:manifest', manifest: index.manifest });
-  }
-
-  notifyStored(asset: number, manifestVersion: string): void {
-    this.post({ type: 'pc:stored', asset, manifestVersion });
+  notifyStored(sha256: string): void {
+    this.post({ type: 'pc:stored', sha256 });
   }
 
   /** Asks the agent for an asset; throws agent-unavailable or p2p-disabled fast. */
-  async open(asset: number, manifestVersion: string): Promise<AgentSession> {
+  async open(asset: ManifestAsset): Promise<AgentSession> {
     await this.waitForAgent();
     if (!this.enabled) throw new PeerConnectError('p2p-disabled');
     const port = this.port;
@@ -208,11 +203,11 @@ export class AgentBridge implements PeerAgent {
     const channel = new MessageChannel();
     const session = new AgentSession(channel.port1);
     this.sessions.set(session, port);
+    const { path, size, type, sha256, chunks } = asset;
     const message: WorkerToAgentMessage = {
       type: 'pc:fetch',
       id: this.nextId++,
-      asset,
-      manifestVersion,
+      asset: { path, size, type, sha256, chunks },
     };
     port.postMessage(message, [channel.port2]);
     return session;

@@ -39,7 +39,7 @@ export function changedAt(bytes: Uint8Array, chunk: number): Uint8Array<ArrayBuf
 /** A routed request for `asset`, and a way to wait for the work it left to `waitUntil`. */
 export function assetRequest(
   asset: ManifestAsset,
-  options: { index?: number; range?: string } = {},
+  options: { range?: string } = {},
 ): { req: AssetRequest; settled: () => Promise<void> } {
   const waits: Promise<unknown>[] = [];
   const url = new URL(asset.path, SITE);
@@ -48,8 +48,7 @@ export function assetRequest(
     request,
     url,
     asset,
-    index: options.index ?? 0,
-    manifestVersion: MANIFEST_VERSION,
+    release: MANIFEST_VERSION,
     clientId: CLIENT_ID,
     waitUntil: (promise) => waits.push(promise),
   };

@@ -6,10 +6,10 @@ import type { PeerAgent } from './agent-bridge.js';
 export interface AssetRequest {
   request: Request;
   url: URL;
+  /** The current release's record for the path: the only bytes this request may get. */
   asset: ManifestAsset;
-  /** The asset's position in the manifest, which is how the agent names it. */
-  index: number;
-  manifestVersion: string;
+  /** The root version the record came from; what is stored is marked as referenced by it. */
+  release: string;
   clientId: string;
   /** Keeps the worker alive for work that outlives the response (storing, reporting). */
   waitUntil: (promise: Promise<unknown>) => void;

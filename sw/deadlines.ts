@@ -35,6 +35,18 @@ export const DEADLINES = {
   manifestRevalidateMs: 30_000,
   /** The manifest request, body included: a stalled one must not hold routed requests. */
   manifestFetchMs: 3000,
+  /**
+   * Finding a path's record (root and shard, from memory, the store or the network): past this
+   * the request goes to the origin as if PeerConnect were not there, and the fetch goes on.
+   */
+  resolveMs: 1500,
+  /** A response naming another release refreshes the root at most this often. */
+  releaseRecheckMs: 5000,
+  /**
+   * A navigation whose network answer takes longer than this (or fails, or is a 5xx) gets the
+   * stored copy of the page when there is one: a down origin must not hold a returning visitor.
+   */
+  offlineNavigationMs: 3000,
 } as const;
 
 /**

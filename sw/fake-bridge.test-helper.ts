@@ -106,8 +106,10 @@ export interface FakeAgentOptions {
 /** An in-memory peer agent: scripted sessions, and a record of what the worker told it. */
 export class FakeBridge implements PeerAgent {
   readonly sessions: FakeSession[] = [];
-  readonly opened: Array<{ asset: number; manifestVersion: string }> = [];
-  readonly stored: Array<{ asset: number; manifestVersion: string }> = [];
+  /** The records of the assets asked for, in order. */
+  readonly opened: ManifestAsset[] = [];
+  /** The content hashes announced as stored, in order. */
+  readonly stored: string[] = [];
   private readonly scripts: AgentStep[][];
 
   constructor(private readonly options: FakeAgentOptions) {
@@ -119,8 +121,8 @@ export class FakeBridge implements PeerAgent {
     return asset.chunks.map((_, chunk) => ({ chunk }));
   }
 
-  async open(asset: number, manifestVersion: string): Promise<PeerSession> {
-    this.opened.push({ asset, manifestVersion });
+  async open(asset: ManifestAsset): Promise<PeerSession> {
+    this.opened.push(asset);
     if (this.options.refuse) throw new PeerConnectError(this.options.refuse);
     const session = new FakeSession(
       this.options.bytes,
@@ -153,7 +155,7 @@ export class FakeBridge implements PeerAgent {
     this.release(session);
   }
 
-  notifyStored(asset: number, manifestVersion: string): void {
-    this.stored.push({ asset, manifestVersion });
+  notifyStored(sha256: string): void {
+    this.stored.push(sha256);
   }
 }

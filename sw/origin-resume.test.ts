@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHUNK_SIZE,
-  createManifest,
   type ManifestAsset,
   PeerConnectError,
+  parseManifestAsset,
 } from '../protocol/index.js';
 import { OriginResume } from './origin-resume.js';
 
@@ -50,16 +50,13 @@ beforeAll(async () => {
   const chunks: string[] = [];
   for (let at = 0; at < SIZE; at += CHUNK_SIZE)
     chunks.push(sha256(BODY.subarray(at, at + CHUNK_SIZE)));
-  const manifest = await createManifest([
-    {
-      path: '/file.bin',
-      size: SIZE,
-      type: 'application/octet-stream',
-      sha256: sha256(BODY),
-      chunks,
-    },
-  ]);
-  asset = manifest.assets[0]!;
+  asset = parseManifestAsset({
+    path: '/file.bin',
+    size: SIZE,
+    type: 'application/octet-stream',
+    sha256: sha256(BODY),
+    chunks,
+  });
   server = createServer((req, res) => {
     if (req.url === '/file.bin') serve(BODY, req.headers.range, res);
     else if (req.url === '/changed.bin') serve(CHANGED, req.headers.range, res);

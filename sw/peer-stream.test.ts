@@ -5,7 +5,6 @@ import {
   assetRequest,
   bytesOf,
   changedAt,
-  MANIFEST_VERSION,
   makeAsset,
   openTestStore,
   recordServed,
@@ -60,15 +59,15 @@ function expectDeadlines(deadlines: number[], later: number): void {
 describe('peerResponse', () => {
   it('streams the asset from peers, then stores and announces it', async () => {
     const agent = agentWith(FakeBridge.wholeAsset(asset));
-    const { req, settled } = assetRequest(asset, { index: 7 });
+    const { req, settled } = assetRequest(asset);
     const response = await peerResponse(req, agent, store);
     expect(response?.headers.get('X-PeerConnect-Source')).toBe('peer');
     expect(response?.headers.get('Content-Length')).toBe(String(asset.size));
     expect(sameBytes(await bytesOf(response!), bytes)).toBe(true);
     await settled();
     expect(sameBytes(await storedBytes(), bytes)).toBe(true);
-    expect(agent.opened).toEqual([{ asset: 7, manifestVersion: MANIFEST_VERSION }]);
-    expect(agent.stored).toEqual([{ asset: 7, manifestVersion: MANIFEST_VERSION }]);
+    expect(agent.opened).toEqual([asset]);
+    expect(agent.stored).toEqual([asset.sha256]);
     expectDeadlines(agent.sessions[0]!.deadlines, 3);
     // Done with the agent: released once, and the origin never asked.
     expect(agent.sessions[0]!.cancels).toBe(1);

@@ -28,7 +28,7 @@ export async function peerResponse(
   if (req.asset.size === 0) return undefined;
   let session: PeerSession;
   try {
-    session = await agent.open(req.index, req.manifestVersion);
+    session = await agent.open(req.asset);
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHUNK_SIZE, type ServedReport } from '../protocol/index.js';
+import { BRIDGE_PROTOCOL, CHUNK_SIZE, type ServedReport } from '../protocol/index.js';
 import type { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
 import {
@@ -128,7 +128,7 @@ describe('respondWithAsset', () => {
   });
 
   it('a real agent that does not answer (frozen tab): the origin at once, and the next request skips it', async () => {
-    const bridge = new AgentBridge(() => undefined);
+    const bridge = new AgentBridge();
     const agent = new MessageChannel();
     let fetches = 0;
     // A tab whose event loop is stopped: it never reads its port.
@@ -136,7 +136,9 @@ describe('respondWithAsset', () => {
       if (event.data.type === 'pc:fetch') fetches++;
     };
     agent.port1.close();
-    bridge.handleMessage({ type: 'pc:agent-hello', enabled: true }, [agent.port2]);
+    bridge.handleMessage({ type: 'pc:agent-hello', enabled: true, protocol: BRIDGE_PROTOCOL }, [
+      agent.port2,
+    ]);
     const first = assetRequest(asset);
     const started = Date.now();
     const response = await respondWithAsset(first.req, { store: async () => store, bridge });
@@ -156,7 +158,7 @@ describe('respondWithAsset', () => {
   });
 
   it('sends pc:cancel over the real bridge when the page cancels a peer response', async () => {
-    const bridge = new AgentBridge(() => undefined);
+    const bridge = new AgentBridge();
     const agent = new MessageChannel();
     const heard: unknown[] = [];
     let reply: MessagePort | undefined;
@@ -167,7 +169,9 @@ describe('respondWithAsset', () => {
       const data = bytes.slice(0, CHUNK_SIZE).buffer;
       reply.postMessage({ type: 'pc:chunk', index: 0, data }, [data]);
     };
-    bridge.handleMessage({ type: 'pc:agent-hello', enabled: true }, [agent.port2]);
+    bridge.handleMessage({ type: 'pc:agent-hello', enabled: true, protocol: BRIDGE_PROTOCOL }, [
+      agent.port2,
+    ]);
     try {
       const { req, settled } = assetRequest(asset);
       const response = await respondWithAsset(req, { store: async () => store, bridge });

@@ -1,21 +1,54 @@
 import { Route } from 'workbox-routing';
-import { BEACON_PATH, PATHS } from '../protocol/index.js';
+import { BEACON_PATH, PATHS, RELEASE_HEADER } from '../protocol/index.js';
 import type { AssetDeps } from './asset-request.js';
 import type { ManifestSource } from './manifest-source.js';
+import { networkFirst } from './offline-navigation.js';
+import type { PageStore } from './page-copy.js';
 import { respondWithAsset } from './respond-with-asset.js';
 
 /**
- * Navigations pass through untouched, but through the navigation preload request: it starts in
- * parallel with the worker and tells the origin (by its header) that a worker controls this
- * visitor, so `peerconnect serve` never sends a worker-controlled tab the first-visit bootstrap.
+ * Keeps the worker alive for `promise`. Late work (a page that arrived after its copy was
+ * served) may find the event over: it then runs as long as the worker does, which is no worse.
  */
-export function navigationRoute(manifests: ManifestSource): Route {
+function keepAlive(event: FetchEvent, promise: Promise<unknown>): void {
+  try {
+    event.waitUntil(promise);
+  } catch {
+    void promise;
+  }
+}
+
+/** Tells the manifest which release the origin named (a refresh it starts outlives the response). */
+function noticed(manifests: ManifestSource, event: FetchEvent, response: Response): Response {
+  manifests.noticeRelease(response.headers.get(RELEASE_HEADER));
+  keepAlive(event, manifests.settled());
+  return response;
+}
+
+/**
+ * Navigations, network first (see networkFirst), through the navigation preload request: it
+ * starts in parallel with the worker and tells the origin (by its header) that a worker controls
+ * this visitor, so `peerconnect serve` never sends a worker-controlled tab the first-visit
+ * bootstrap. A disabled root routes nothing: the browser fetches as if PeerConnect were not there.
+ */
+export function navigationRoute(
+  manifests: ManifestSource,
+  store: () => Promise<PageStore | undefined>,
+): Route {
   return new Route(
-    ({ request }) => request.mode === 'navigate',
-    async ({ event, request }) => {
+    ({ request }) => request.mode === 'navigate' && !manifests.peek()?.disabled,
+    ({ event, request }) => {
+      const fetchEvent = event as FetchEvent;
       manifests.maybeRevalidate();
-      const preloaded = await (event as FetchEvent).preloadResponse;
-      return preloaded ?? fetch(request);
+      keepAlive(fetchEvent, manifests.settled());
+      const network = Promise.resolve(fetchEvent.preloadResponse).then(
+        (preloaded: Response | undefined) => preloaded ?? fetch(request),
+      );
+      return networkFirst(request.url, network, {
+        store,
+        waitUntil: (promise) => keepAlive(fetchEvent, promise),
+        onNetwork: (response) => noticed(manifests, fetchEvent, response),
+      });
     },
   );
 }
@@ -25,35 +58,34 @@ function isOwnPath(pathname: string): boolean {
 }
 
 /**
- * Same-origin GETs of manifest assets. Before the manifest is in memory (a worker that was
- * just started) every same-origin GET is routed and checked against it once it has loaded.
+ * Every same-origin GET but PeerConnect's own files: whether the manifest lists the path is
+ * known only once its shard is in (fetched on demand), so the handler asks, and a path it does
+ * not list goes to the network unchanged. A disabled root routes nothing.
  */
 export function assetRoute(manifests: ManifestSource, deps: AssetDeps): Route {
   return new Route(
-    ({ url, request, sameOrigin }) => {
-      if (!sameOrigin || request.method !== 'GET' || request.mode === 'navigate') return false;
-      if (isOwnPath(url.pathname)) return false;
-      const index = manifests.peek();
-      return index ? index.indexOf(url.pathname) !== undefined : true;
-    },
+    ({ url, request, sameOrigin }) =>
+      sameOrigin &&
+      request.method === 'GET' &&
+      request.mode !== 'navigate' &&
+      !isOwnPath(url.pathname) &&
+      !manifests.peek()?.disabled,
     async ({ url, request, event }) => {
       const fetchEvent = event as FetchEvent;
-      const manifest = await manifests.get();
-      const index = manifest?.indexOf(url.pathname);
-      const asset = index === undefined ? undefined : manifest?.get(index);
-      if (!manifest || index === undefined || !asset) return fetch(request);
-      return respondWithAsset(
+      const resolved = await manifests.resolve(url.pathname);
+      if (!resolved) return noticed(manifests, fetchEvent, await fetch(request));
+      const response = await respondWithAsset(
         {
           request,
           url,
-          asset,
-          index,
-          manifestVersion: manifest.version,
+          asset: resolved.asset,
+          release: resolved.release,
           clientId: fetchEvent.clientId || fetchEvent.resultingClientId,
           waitUntil: (promise) => fetchEvent.waitUntil(promise),
         },
         deps,
       );
+      return noticed(manifests, fetchEvent, response);
     },
   );
 }

@@ -4,7 +4,7 @@ import { FakeBridge } from './fake-bridge.test-helper.js';
 import { storeAndAnnounce } from './store-and-announce.js';
 
 const { asset, bytes } = makeAsset('/font.bin', 70_000);
-const target = { asset, index: 5, manifestVersion: MANIFEST_VERSION };
+const target = { asset, release: MANIFEST_VERSION };
 const parts = [bytes.subarray(0, 30_000), bytes.subarray(30_000)];
 
 afterEach(() => {
@@ -19,7 +19,9 @@ describe('storeAndAnnounce', () => {
     const stored = await store.get(asset.sha256);
     expect(stored?.meta).toMatchObject({ path: asset.path, size: asset.size, type: asset.type });
     expect(Buffer.from(await stored!.data.arrayBuffer()).equals(bytes)).toBe(true);
-    expect(agent.stored).toEqual([{ asset: 5, manifestVersion: MANIFEST_VERSION }]);
+    expect(agent.stored).toEqual([asset.sha256]);
+    // Marked with the release it was fetched for, so the retention sweep keeps it.
+    expect(stored?.meta.releases).toEqual([MANIFEST_VERSION]);
   });
 
   it('announces nothing the store refused', async () => {

@@ -7,7 +7,7 @@ import type { AssetRequest } from './asset-request.js';
  * refuses them (budget, quota, a broken database) only means nothing is seeded: never an error.
  */
 export async function storeAndAnnounce(
-  req: Pick<AssetRequest, 'asset' | 'index' | 'manifestVersion'>,
+  req: Pick<AssetRequest, 'asset' | 'release'>,
   agent: Pick<PeerAgent, 'notifyStored'>,
   store: AssetStore | undefined,
   parts: Uint8Array[],
@@ -18,7 +18,8 @@ export async function storeAndAnnounce(
     .put(
       { sha256: asset.sha256, path: asset.path, size: asset.size, type: asset.type },
       new Blob(parts as BlobPart[], { type: asset.type }),
+      req.release,
     )
     .catch(() => false);
-  if (stored) agent.notifyStored(req.index, req.manifestVersion);
+  if (stored) agent.notifyStored(asset.sha256);
 }

@@ -1,14 +1,18 @@
 /// <reference lib="webworker" />
 import { registerRoute, setCatchHandler } from 'workbox-routing';
-import { missingFeatures, WORKER_FEATURE_GLOBALS } from '../protocol/index.js';
+import {
+  BROADCAST_CHANNEL_NAME,
+  missingFeatures,
+  WORKER_FEATURE_GLOBALS,
+} from '../protocol/index.js';
 import { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
+import { killSwitch } from './kill-switch.js';
 import { ManifestSource } from './manifest-source.js';
+import { releaseSweeper } from './release-sweep.js';
 import { assetRoute, beaconRoute, navigationRoute } from './routes.js';
 
 declare const self: ServiceWorkerGlobalScope;
-
-const MANIFEST_META_KEY = 'manifest';
 
 let storePromise: Promise<AssetStore | undefined> | undefined;
 /** The store, opened once; a browser without IndexedDB (or with it broken) just has no cache. */
@@ -19,17 +23,23 @@ function store(): Promise<AssetStore | undefined> {
 
 /** Routes, bridge and lifecycle: all of PeerConnect's worker, set up on its first run. */
 function start(): void {
-  const manifests = new ManifestSource(async () => {
-    const opened = await store();
-    return {
-      load: async () => opened?.getMeta(MANIFEST_META_KEY),
-      save: async (value) => opened?.setMeta(MANIFEST_META_KEY, value),
-    };
-  });
-  const bridge = new AgentBridge(() => manifests.peek());
-  manifests.onChange((index) => bridge.announceManifest(index));
+  const manifests = new ManifestSource(store);
+  const bridge = new AgentBridge();
+  manifests.onChange(releaseSweeper(store, manifests));
+  manifests.onChange(
+    killSwitch({
+      broadcast: (message) => {
+        const channel = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
+        channel.postMessage(message);
+        channel.close();
+      },
+      unregister: () => self.registration.unregister(),
+    }),
+  );
+  // The saved root, read at once: a disabled one stands down without waiting for a request.
+  void manifests.root();
 
-  registerRoute(navigationRoute(manifests));
+  registerRoute(navigationRoute(manifests, store));
   registerRoute(assetRoute(manifests, { store, bridge }));
   registerRoute(beaconRoute());
   // Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
