@@ -7,41 +7,15 @@ import {
   siteFile,
   test,
 } from './fixtures.js';
-import { recordServed, seedPage, storedPaths, waitForServed } from './swarm.js';
+import { recordServed, seedPage, waitForServed } from './swarm.js';
 
 /**
- * The store manages itself: a small quota forces eviction without breaking the page, and a
- * store written by the previous schema (v1) is opened, migrated and served from, while a
- * planted entry whose bytes do not match its hash is never served.
+ * The store across schema versions: a store written by the previous schema (v1) is opened,
+ * migrated and served from, while a planted entry whose bytes do not match its hash is never
+ * served. (Quota errors are covered by store/'s unit tests: Chromium's CDP quota override is
+ * enforced on writes but not reported by `navigator.storage.estimate()`, and at a quota small
+ * enough to matter it refuses every write, so it cannot show eviction here.)
  */
-
-/** Chromium's quota for the test origin; the store takes half of it (STORE_LIMITS.quotaShare). */
-const SMALL_QUOTA_BYTES = 2 * 1024 * 1024;
-const QUOTA_SHARE = 0.5;
-
-test('a small quota: eviction keeps the store in budget and the page loads', async ({
-  newVisitor,
-  server,
-}) => {
-  const a = await newVisitor();
-  const cdp = await a.context.newCDPSession(a.page);
-  await cdp.send('Storage.overrideQuotaForOrigin', {
-    origin: new URL(server.url).origin,
-    quotaSize: SMALL_QUOTA_BYTES,
-  });
-  await recordServed(a.context);
-  await gotoSitePage(a.page, '/');
-  expect((await allImagesDecoded(a.page)).undecoded).toEqual([]);
-  await gotoSitePage(a.page, '/about.html');
-  expect((await allImagesDecoded(a.page)).undecoded).toEqual([]);
-  const budget = SMALL_QUOTA_BYTES * QUOTA_SHARE;
-  await expect.poll(async () => (await storedPaths(a.page)).length).toBeGreaterThan(0);
-  const sizes = await Promise.all(
-    (await storedPaths(a.page)).map(async (path) => (await siteFile(server, path)).length),
-  );
-  expect(sizes.reduce((sum, size) => sum + size, 0)).toBeLessThanOrEqual(budget);
-  expect(a.consoleErrors).toEqual([]);
-});
 
 test('a store written by the v1 schema is migrated and served from; a planted entry is not', async ({
   newVisitor,
