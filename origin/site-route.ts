@@ -47,9 +47,10 @@ export async function serveSiteFile(
   }
   const listed = ex.release?.assets.get(target.urlPath);
   if (listed && !isHtmlFile(found.name)) {
-    const stale = await sendVerifiedAsset(ex, listed, found.filePath, found.stats);
-    if (stale) ctx.site.release.reportStale(target.urlPath, stale.detail);
-    return;
+    const { release } = ctx.site;
+    return sendVerifiedAsset(ex, listed, found.filePath, found.stats, (detail) =>
+      release.reportStale(target.urlPath, detail),
+    );
   }
   const contentType = contentTypeFor(found.name);
   if (!isHtmlFile(found.name)) {

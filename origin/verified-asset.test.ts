@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, type ManifestAsset } from '../protocol/index.js';
 import { buildManifest } from '../site/index.js';
 import { makeTempSite, patternBytes, type TempSite } from '../testing/index.js';
-import { type StaleAsset, sendVerifiedAsset } from './verified-asset.js';
+import { sendVerifiedAsset } from './verified-asset.js';
 
 const SIZE = 5 * CHUNK_SIZE + 123;
 const ORIGINAL = patternBytes(SIZE, 1);
@@ -29,17 +29,16 @@ afterEach(async () => {
 async function serveAsset(): Promise<{
   site: TempSite;
   asset: ManifestAsset;
-  stale: StaleAsset[];
+  stale: string[];
   fetch(headers?: Record<string, string>): Promise<Answer>;
 }> {
   const site = await makeTempSite({ 'a.bin.js': ORIGINAL });
   const asset = (await buildManifest(site.dir)).release.assets.get('/a.bin.js')!;
   const filePath = join(site.dir, 'a.bin.js');
-  const stale: StaleAsset[] = [];
+  const stale: string[] = [];
   const server = createServer(async (req, res) => {
     const ex = { req, res, kind: 'asset' as const, release: undefined, countBytes: () => {} };
-    const found = await sendVerifiedAsset(ex, asset, filePath, await stat(filePath));
-    if (found) stale.push(found);
+    await sendVerifiedAsset(ex, asset, filePath, await stat(filePath), (d) => stale.push(d));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -105,7 +104,7 @@ describe('sendVerifiedAsset', () => {
     expect(answer.complete).toBe(false);
     expect(answer.body.length).toBeLessThanOrEqual(4 * CHUNK_SIZE);
     expect(answer.body.equals(Buffer.from(ORIGINAL.subarray(0, answer.body.length)))).toBe(true);
-    expect(s.stale[0]?.detail).toContain('chunk 4');
+    expect(s.stale[0]).toContain('chunk 4');
     // A Range that covers only unchanged chunks is still served.
     const early = await s.fetch({ Range: `bytes=0-${CHUNK_SIZE}` });
     expect(early.status).toBe(206);
@@ -116,6 +115,6 @@ describe('sendVerifiedAsset', () => {
     const s = await serveAsset();
     await writeFile(join(s.site.dir, 'a.bin.js'), ORIGINAL.subarray(0, SIZE - 1));
     expect((await s.fetch()).status).toBe(503);
-    expect(s.stale[0]?.detail).toContain('bytes on disk');
+    expect(s.stale[0]).toContain('bytes on disk');
   });
 });

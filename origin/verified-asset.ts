@@ -16,11 +16,6 @@ import { type Exchange, endWithBody } from './exchange.js';
 /** How long a client should wait before retrying an asset whose release is being rebuilt. */
 export const STALE_RETRY_AFTER_S = 2;
 
-/** The asset's bytes on disk no longer match the release that lists it. */
-export interface StaleAsset {
-  readonly detail: string;
-}
-
 /** A manifest asset's validator: its content hash, the same for every server and release. */
 export function assetEtag(asset: ManifestAsset): string {
   return `"${asset.sha256}"`;
@@ -31,18 +26,23 @@ export function assetEtag(asset: ManifestAsset): string {
  * whole manifest chunks and each is checked against its sha-256 before any of its bytes are
  * sent (a Range reads its covering chunks and sends the slice). On a mismatch nothing wrong
  * goes out: a 503 with Retry-After if no byte was sent yet, else the response is destroyed.
- * Returns the mismatch, for the caller to rebuild, or undefined when the answer went out
- * (or the client left).
+ * `onStale` hears of the mismatch first (to rebuild), before the client sees the failure.
  */
 export async function sendVerifiedAsset(
   ex: Exchange,
   asset: ManifestAsset,
   filePath: string,
   stats: Stats,
-): Promise<StaleAsset | undefined> {
+  onStale: (detail: string) => void,
+): Promise<void> {
   const { req, res } = ex;
+  const refuse = (detail: string) => {
+    onStale(detail);
+    if (res.headersSent) res.destroy();
+    else sendUnavailable(ex);
+  };
   if (stats.size !== asset.size) {
-    return refuse(ex, `${stats.size} bytes on disk, ${asset.size} in the manifest`);
+    return refuse(`${stats.size} bytes on disk, ${asset.size} in the manifest`);
   }
   const etag = assetEtag(asset);
   res.setHeader('Content-Type', asset.type);
@@ -53,7 +53,7 @@ export async function sendVerifiedAsset(
     res.statusCode = 304;
     res.removeHeader('Content-Type');
     res.end();
-    return undefined;
+    return;
   }
   const useRange = req.method === 'GET' && ifRangeHolds(req.headers, etag, stats.mtimeMs);
   const range = useRange ? parseRange(req.headers.range, asset.size) : undefined;
@@ -61,7 +61,7 @@ export async function sendVerifiedAsset(
     res.statusCode = 416;
     res.setHeader('Content-Range', unsatisfiedRange(asset.size));
     endWithBody(ex, new Uint8Array(0));
-    return undefined;
+    return;
   }
   const { start, end } = range ?? { start: 0, end: asset.size - 1 };
   const length = end - start + 1;
@@ -70,27 +70,20 @@ export async function sendVerifiedAsset(
     if (range) res.setHeader('Content-Range', contentRange(range, asset.size));
     res.setHeader('Content-Length', length);
     res.end();
-    return undefined;
+    return;
   }
   let handle: FileHandle;
   try {
     handle = await open(filePath, 'r');
   } catch (err) {
-    return refuse(ex, `cannot open: ${(err as Error).message}`);
+    return refuse(`cannot open: ${(err as Error).message}`);
   }
   try {
     const first = Math.floor(start / CHUNK_SIZE);
     const last = Math.floor(end / CHUNK_SIZE);
     for (let index = first; index <= last; index++) {
       const chunk = await readChunk(handle, asset, index);
-      if (chunk === undefined) {
-        const detail = `chunk ${index} does not match the manifest`;
-        if (res.headersSent) {
-          res.destroy();
-          return { detail };
-        }
-        return refuse(ex, detail);
-      }
+      if (chunk === undefined) return refuse(`chunk ${index} does not match the manifest`);
       if (index === first) {
         res.statusCode = range ? 206 : 200;
         if (range) res.setHeader('Content-Range', contentRange(range, asset.size));
@@ -101,11 +94,11 @@ export async function sendVerifiedAsset(
         Math.max(0, start - offset),
         Math.min(chunk.length, end + 1 - offset),
       );
-      if (!(await write(res, slice))) return undefined;
+      if (!(await write(res, slice))) return;
       ex.countBytes(slice.length);
     }
     res.end();
-    return undefined;
+    return;
   } finally {
     await handle.close();
   }
@@ -151,7 +144,7 @@ function write(res: ServerResponse, data: Uint8Array): Promise<boolean> {
   });
 }
 
-function refuse(ex: Exchange, detail: string): StaleAsset {
+function sendUnavailable(ex: Exchange): void {
   const { res } = ex;
   res.statusCode = 503;
   for (const name of ['ETag', 'Last-Modified', 'Accept-Ranges', 'Content-Type']) {
@@ -164,5 +157,4 @@ function refuse(ex: Exchange, detail: string): StaleAsset {
     ex,
     Buffer.from('This file changed since the release was built; try again shortly.\n'),
   );
-  return { detail };
 }
