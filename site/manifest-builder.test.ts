@@ -264,7 +264,8 @@ describe('shard retention', () => {
   it('prunes nothing when the release log is damaged (what old tabs need is unknown)', async () => {
     const s = await site({ 'a.js': '1' });
     const first = await buildManifest(s.dir);
-    const second = await (await s.write('a.js', '2'), buildManifest(s.dir));
+    await s.write('a.js', '2');
+    const second = await buildManifest(s.dir);
     await s.write('peerconnect/releases.json', '[{"version":"nope"}]');
     await s.write('a.js', '3');
     const third = await buildManifest(s.dir);
