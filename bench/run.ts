@@ -5,6 +5,7 @@ import { type ServerProcess, startServerProcess } from '../e2e/server-process.js
 import { pageAssetPaths, waitForStored } from '../e2e/swarm.js';
 import { BIG_ASSET, prepareSite } from './bench-site.js';
 import { startLatencyProxy } from './latency-proxy.js';
+import { manifestScaleRows } from './manifest-scale.js';
 import { median } from './median.js';
 import { natRows } from './nat-scenario.js';
 import { fetchInPage, firstImageAt, recordFirstImage, waitForPageComplete } from './page-probes.js';
@@ -247,6 +248,7 @@ const SCENARIOS = {
   throughput: throughputRows,
   fallback: fallbackRows,
   nat: natRows,
+  manifest: () => manifestScaleRows(),
 } as const;
 
 async function main(): Promise<void> {

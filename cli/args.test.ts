@@ -23,6 +23,9 @@ describe('parseCommand', () => {
       inject: true,
       firstVisit: 'bootstrap',
       stunPort: 3478,
+      disable: false,
+      agent: {},
+      minSwarm: 1,
     });
   });
 
@@ -53,6 +56,9 @@ describe('parseCommand', () => {
       inject: false,
       firstVisit: 'off',
       stunPort: 0,
+      disable: false,
+      agent: {},
+      minSwarm: 1,
       iceServers: [{ urls: 'stun:stun.example.com:3478' }, { urls: 'stuns:[2001:db8::1]' }],
       turn: {
         secret: 's3cret',
@@ -69,6 +75,75 @@ describe('parseCommand', () => {
     expect(
       parseCommand(['serve', 'site', '--ice-servers', 'stun:a.example', '--stun-port', '3478']),
     ).toMatchObject({ stunPort: 3478 });
+  });
+
+  it('reads the kill switch, the swarm minimum and the agent settings', () => {
+    expect(
+      parseCommand([
+        'serve',
+        'site',
+        '--disable',
+        '--min-swarm',
+        '3',
+        '--require-consent',
+        '--upload-budget',
+        '512KiB',
+        '--upload-rate=1MB/s',
+        '--upload-peer-rate',
+        '256KB',
+        '--allow-cellular-uploads',
+        '--signal-url',
+        'wss://signal.example.com/peerconnect/signal',
+      ]),
+    ).toMatchObject({
+      disable: true,
+      minSwarm: 3,
+      agent: {
+        requireConsent: true,
+        uploadBudget: 512 * 1024,
+        uploadRate: 1_000_000,
+        uploadPeerRate: 256_000,
+        allowCellular: true,
+        signalUrl: 'wss://signal.example.com/peerconnect/signal',
+      },
+    });
+    expect(parseCommand(['serve', 'site', '--upload-budget', '0'])).toMatchObject({
+      agent: { uploadBudget: 0 },
+    });
+    expect(parseCommand(['serve', 'site', '--upload-budget', '1.5GB'])).toMatchObject({
+      agent: { uploadBudget: 1_500_000_000 },
+    });
+  });
+
+  it('reads --signal-only without a site, and refuses site flags with it', () => {
+    const command = parseCommand(['serve', '--signal-only', '--port', '9000', '--min-swarm', '2']);
+    expect(command).toMatchObject({ name: 'serve', port: 9000, minSwarm: 2 });
+    expect(command).not.toHaveProperty('siteDir');
+    expect(usageError(['serve', '--signal-only', 'site'])).toContain("yet 'site' was given");
+    expect(usageError(['serve', '--signal-only', '--disable'])).toContain('--disable needs a site');
+    expect(usageError(['serve', '--signal-only', '--signal-url', 'ws://a/b'])).toContain(
+      '--signal-url needs a site',
+    );
+  });
+
+  it('refuses bad sizes, rates, swarm minimums and signaling URLs', () => {
+    for (const size of ['50 parsecs', '-1', 'MB', '1e9', '']) {
+      expect(usageError(['serve', 's', `--upload-budget=${size}`])).toContain(
+        '--upload-budget takes a size',
+      );
+    }
+    expect(usageError(['serve', 's', '--upload-rate', '0'])).toContain('must be above 0');
+    expect(usageError(['serve', 's', '--upload-peer-rate', 'fast'])).toContain(
+      '--upload-peer-rate takes a size',
+    );
+    for (const n of ['0', '1001', '2.5', 'many']) {
+      expect(usageError(['serve', 's', '--min-swarm', n])).toContain('--min-swarm must be 1..1000');
+    }
+    for (const url of ['http://a.example/x', 'signal.example.com', 'ws//x']) {
+      expect(usageError(['serve', 's', '--signal-url', url])).toContain(
+        '--signal-url must be a ws:// or wss:// URL',
+      );
+    }
   });
 
   it('knows help and version', () => {

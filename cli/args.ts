@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
+import { SIGNALING_LIMITS } from '../protocol/index.js';
 import {
+  type AgentSettings,
   DEFAULT_HOST,
+  DEFAULT_MIN_SWARM,
   DEFAULT_PORT,
   DEFAULT_STUN_PORT,
   FIRST_VISIT_MODES,
@@ -9,10 +12,15 @@ import {
   type TlsFiles,
   type TurnOptions,
 } from '../server/index.js';
+import { AGENT_FLAG_OPTIONS, agentSettingsOf } from './agent-flags.js';
 import { CliError } from './errors.js';
 import { type IceServersOption, parseIceServersOption, parseTurnOptions } from './ice-options.js';
 
 const MAX_PORT = 65_535;
+/** Largest --min-swarm signaling accepts (SIGNALING_LIMITS.maxMinSwarm). */
+const MAX_MIN_SWARM = SIGNALING_LIMITS.maxMinSwarm;
+/** Flags that only mean something for a site, refused with --signal-only. */
+const SITE_FLAGS = ['disable', 'signal-url', 'no-inject', 'first-visit'] as const;
 
 export type Command =
   | { name: 'help' }
@@ -20,7 +28,12 @@ export type Command =
   | { name: 'build'; siteDir: string }
   | {
       name: 'serve';
-      siteDir: string;
+      /** Undefined with --signal-only. */
+      siteDir?: string;
+      /** The kill switch: publish the root disabled, pages without the agent. */
+      disable: boolean;
+      agent: AgentSettings;
+      minSwarm: number;
       port: number;
       host: string;
       inject: boolean;
@@ -71,15 +84,33 @@ export function parseCommand(argv: readonly string[]): Command {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        'signal-only': { type: 'boolean' },
+        disable: { type: 'boolean' },
+        'min-swarm': { type: 'string' },
+        ...AGENT_FLAG_OPTIONS,
       });
       if (values.help) return { name: 'help' };
+      const signalOnly = values['signal-only'] === true;
+      if (signalOnly) {
+        if (positionals.length > 0) {
+          throw new CliError(
+            'usage',
+            `--signal-only serves no site, yet '${positionals[0]}' was given`,
+          );
+        }
+        const siteFlag = SITE_FLAGS.find((flag) => values[flag] !== undefined);
+        if (siteFlag) throw new CliError('usage', `--${siteFlag} needs a site, not --signal-only`);
+      }
       const turn = parseTurnOptions(values['turn-secret'], values['turn-url']);
       const iceServers = parseIceServersOption(values['ice-servers'], turn !== undefined);
       const tls = tlsOf(values['tls-cert'], values['tls-key']);
       const trustProxy = trustProxyOf(values['trust-proxy']);
       return {
         name: 'serve',
-        siteDir: siteDirOf(positionals),
+        ...(!signalOnly && { siteDir: siteDirOf(positionals) }),
+        disable: values.disable === true,
+        agent: agentSettingsOf(values),
+        minSwarm: minSwarmOf(values['min-swarm']),
         port: portOf('--port', values.port, DEFAULT_PORT),
         host: values.host ?? DEFAULT_HOST,
         inject: !values['no-inject'],
@@ -128,6 +159,15 @@ function portOf(flag: string, text: string | undefined, fallback: number): numbe
   if (!(port <= MAX_PORT))
     throw new CliError('usage', `${flag} must be 0..${MAX_PORT}, not '${text}'`);
   return port;
+}
+
+function minSwarmOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MIN_SWARM;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_MIN_SWARM)) {
+    throw new CliError('usage', `--min-swarm must be 1..${MAX_MIN_SWARM}, not '${text}'`);
+  }
+  return n;
 }
 
 function firstVisitOf(text: string | undefined): FirstVisitMode {

@@ -16,6 +16,7 @@ export async function runBuild(siteDir: string, io: CliIo): Promise<number> {
   const result = await buildManifest(siteDir, {
     onProgress: (p) => progress.update(p),
   }).finally(() => progress.clear());
+  const { root } = result.release;
   let unreadable = 0;
   for (const skipped of result.skipped) {
     const failed = skipped.reason === 'unreadable';
@@ -27,7 +28,7 @@ export async function runBuild(siteDir: string, io: CliIo): Promise<number> {
   io.stdout.write(
     `peerconnect: hashed ${result.files} files (${formatBytes(result.bytes)}) ` +
       `in ${formatDuration(result.durationMs)} into ${result.manifestPath} ` +
-      `(version ${result.manifest.version.slice(0, VERSION_PREFIX_LENGTH)})\n`,
+      `and ${root.shards.length} shard(s) (version ${root.version.slice(0, VERSION_PREFIX_LENGTH)})\n`,
   );
   if (unreadable === 0) return EXIT.ok;
   io.stderr.write(

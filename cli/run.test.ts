@@ -2,7 +2,7 @@ import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPackageRoot } from '../origin/index.js';
-import { parseManifest } from '../protocol/index.js';
+import { parseManifestRoot } from '../protocol/index.js';
 import { manifestPathOf } from '../site/index.js';
 import { makeTempSite, type TempSite } from '../testing/index.js';
 import { runCli } from './run.js';
@@ -35,10 +35,10 @@ describe('runCli', () => {
     const result = await run(['build', s.dir]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      /^peerconnect: hashed 2 files \(3 B\) in \d+ ms into .*manifest\.json \(version [0-9a-f]{12}\)\n$/,
+      /^peerconnect: hashed 2 files \(3 B\) in \d+ ms into .*manifest\.json and 1 shard\(s\) \(version [0-9a-f]{12}\)\n$/,
     );
-    const manifest = parseManifest(JSON.parse(await readFile(manifestPathOf(s.dir), 'utf8')));
-    expect(manifest.assets).toHaveLength(2);
+    const root = await parseManifestRoot(JSON.parse(await readFile(manifestPathOf(s.dir), 'utf8')));
+    expect(root.assetCount).toBe(2);
   });
 
   it('exits 1 naming an unreadable file, yet writes the manifest of the rest', async () => {

@@ -27,13 +27,20 @@ export async function runServe(
     turn: command.turn,
     tls: command.tls,
     trustProxy: command.trustProxy,
+    disable: command.disable,
+    agent: command.agent,
+    minSwarm: command.minSwarm,
     log: (line) => {
       progress.clear();
       io.stderr.write(`${line}\n`);
     },
     onManifestProgress: (p) => progress.update(p),
   }).finally(() => progress.clear());
-  io.stdout.write(`peerconnect: serving ${command.siteDir} at ${server.url} (Ctrl+C to stop)\n`);
+  const what = command.siteDir ?? 'signaling only';
+  io.stdout.write(`peerconnect: serving ${what} at ${server.url} (Ctrl+C to stop)\n`);
+  if (command.disable) {
+    io.stdout.write("peerconnect: PeerConnect is disabled: visitors' workers stand down\n");
+  }
   const login = command.adminToken === undefined ? '' : ' (one-time login link)';
   io.stdout.write(`peerconnect: dashboard${login}: ${server.dashboardUrl}\n`);
   const signal = await nextSignal();

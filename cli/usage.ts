@@ -2,7 +2,12 @@ export const USAGE = `Usage: peerconnect <command> [options]
 
 Commands:
   build <site-dir>   Hash the site's static assets into <site-dir>/peerconnect/manifest.json
-  serve <site-dir>   Serve the site with PeerConnect: files, manifest, bundles, signaling
+                     and its shards (peerconnect/shards/, the last three releases kept)
+  serve <site-dir>   Serve the site with PeerConnect: files, manifest, bundles, signaling;
+                     rebuilds the manifest live when the site changes
+  serve --signal-only
+                     Serve only signaling (and STUN, healthz, metrics, beacons) for a
+                     site served elsewhere
   help               Show this help
 
 Options for serve:
@@ -32,6 +37,19 @@ Options for serve:
   --trust-proxy <addresses>     Believe X-Forwarded-For/-Proto only from connections of
                                 these comma-separated IPs or CIDR blocks ('loopback' for
                                 127.0.0.0/8 and ::1), e.g. a TLS-terminating proxy
+  --signal-only                 No site: signaling, STUN, healthz, metrics and beacons only
+  --signal-url <ws(s)://url>    Pages use the signaling server at this URL (one run with
+                                --signal-only), not this server's
+  --disable                     Kill switch: publish the manifest disabled (visitors'
+                                workers pass through and unregister), pages without agent
+  --min-swarm <n>               Other peers a visitor's swarm needs before anyone learns
+                                who holds what (1..1000, default 1)
+  --require-consent             P2P waits for the page to call peerconnect.optIn()
+  --upload-budget <size>        Bytes a visitor uploads per browser session (default 50MB;
+                                sizes like 50MB, 512KiB; 0 = no uploads)
+  --upload-rate <size>/s        Upload cap per visitor, all peers together (default none)
+  --upload-peer-rate <size>/s   Upload cap per visitor to any one peer (default none)
+  --allow-cellular-uploads      Upload on cellular connections too (default: not)
 
 Global options:
   -h, --help                    Show this help

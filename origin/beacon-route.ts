@@ -95,7 +95,7 @@ async function acceptBeacon(
   }
   try {
     const beacon = parseBeacon(JSON.parse(body.body.toString('utf8')));
-    checkBeaconAssets(beacon, (path) => owner.assetSizes.get(path));
+    if (owner.assetSize) checkBeaconAssets(beacon, owner.assetSize);
     owner.stats.recordBeacon(beacon);
     owner.clientMetrics.record(beacon);
     return { result: 'accepted' };

@@ -1,3 +1,4 @@
+import { RELEASE_HEADER } from '../protocol/index.js';
 import type { Exchange } from './exchange.js';
 
 /** How long browsers may cache a preflight answer. */
@@ -10,7 +11,7 @@ const PREFLIGHT_MAX_AGE_S = 86_400;
  */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Content-Range, Accept-Ranges, Content-Length, ETag',
+  'Access-Control-Expose-Headers': `Content-Range, Accept-Ranges, Content-Length, ETag, ${RELEASE_HEADER}`,
 };
 
 /**

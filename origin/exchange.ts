@@ -1,4 +1,5 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { SiteRelease } from '../site/index.js';
 import type { OriginKind } from './origin-metrics.js';
 
 /** One request being answered, with what every handler needs to answer and account for it. */
@@ -6,6 +7,8 @@ export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly kind: OriginKind;
+  /** The release this request is answered from, read once at its start; none without a site. */
+  readonly release: SiteRelease | undefined;
   /** Adds body bytes handed to the socket to `peerconnect_origin_bytes_total`. */
   countBytes(bytes: number): void;
 }

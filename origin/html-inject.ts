@@ -1,4 +1,5 @@
 import { PATHS } from '../protocol/index.js';
+import { type AgentSettings, agentAttributes } from './agent-settings.js';
 import { readPageCsp } from './page-csp.js';
 
 /**
@@ -8,11 +9,13 @@ import { readPageCsp } from './page-csp.js';
  */
 export const AGENT_SCRIPT_TAG = `<script src="${PATHS.agent}" async></script>`;
 
-/** The agent's tag, with the page's CSP nonce when it has one (checked: base64 characters). */
-export function agentScriptTag(nonce: string | undefined): string {
-  return nonce === undefined
-    ? AGENT_SCRIPT_TAG
-    : `<script src="${PATHS.agent}" nonce="${nonce}" async></script>`;
+/**
+ * The agent's tag, with the page's CSP nonce when it has one (checked: base64 characters) and
+ * the site's agent settings as `data-` attributes.
+ */
+export function agentScriptTag(nonce: string | undefined, settings: AgentSettings = {}): string {
+  const nonceAttribute = nonce === undefined ? '' : ` nonce="${nonce}"`;
+  return `<script src="${PATHS.agent}"${nonceAttribute}${agentAttributes(settings)} async></script>`;
 }
 
 /**
@@ -34,11 +37,11 @@ export function pageAllowsPeerConnect(html: Buffer): boolean {
 
 /**
  * Adds the peer agent's script tag, with the page's nonce, to an HTML page (see
- * DOCUMENT_PROLOGUE), unless the page already loads the agent or its CSP forbids PeerConnect.
+ * DOCUMENT_PROLOGUE) with the site's settings, unless the page already loads the agent or its CSP forbids PeerConnect.
  * Works on bytes, so pages in any ASCII-compatible encoding pass through unchanged apart from
  * the tag.
  */
-export function injectAgentScript(html: Buffer): Buffer {
+export function injectAgentScript(html: Buffer, settings: AgentSettings = {}): Buffer {
   // latin1 maps each byte to one character, so offsets in the text are offsets in the bytes.
   const text = html.toString('latin1');
   const first = html[0];
@@ -48,6 +51,6 @@ export function injectAgentScript(html: Buffer): Buffer {
   const csp = readPageCsp(text);
   if (!csp.allowsPeerConnect) return html;
   const at = DOCUMENT_PROLOGUE.exec(text)?.[0].length ?? 0;
-  const tag = Buffer.from(agentScriptTag(csp.nonce), 'latin1');
+  const tag = Buffer.from(agentScriptTag(csp.nonce, settings), 'latin1');
   return Buffer.concat([html.subarray(0, at), tag, html.subarray(at)]);
 }

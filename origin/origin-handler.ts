@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RELEASE_HEADER } from '../protocol/index.js';
 import { CORS_HEADERS, sendPreflight } from './cors.js';
 import { type Exchange, sendError } from './exchange.js';
 import type { OriginContext } from './origin-context.js';
@@ -12,11 +13,15 @@ export async function handleOriginRequest(
   ctx: OriginContext,
 ): Promise<void> {
   const parsed = parseRequestTarget(req.url);
-  const kind = parsed.ok && ctx.assetPaths.has(parsed.target.urlPath) ? 'asset' : 'other';
+  const release = ctx.site?.release.current();
+  const kind = parsed.ok && release?.assets.has(parsed.target.urlPath) ? 'asset' : 'other';
+  // Every answer names the release, so a worker that sees a new one refreshes its root.
+  if (release) res.setHeader(RELEASE_HEADER, release.root.version);
   const ex: Exchange = {
     req,
     res,
     kind,
+    release,
     countBytes: (n) => {
       ctx.metrics.bytes.inc({ kind }, n);
       if (kind === 'asset') ctx.owner.stats.recordOriginServed(n);

@@ -5,6 +5,7 @@ import { PATHS } from '../protocol/index.js';
 import { contentTypeFor } from '../site/index.js';
 import { BUNDLES } from './bundles.js';
 import { sendError, sendText } from './exchange.js';
+import { manifestRoute, shardRoute } from './manifest-routes.js';
 import { OWNER_ROUTES } from './owner-routes.js';
 import { READ_METHODS, type Route } from './route.js';
 import { sendEntity } from './send-entity.js';
@@ -19,23 +20,9 @@ const healthz: Route = {
   matches: (path) => path === PATHS.healthz,
   handle(ex, _target, ctx) {
     const uptime = (performance.now() - ctx.startedAt) / MS_PER_SECOND;
-    const body = JSON.stringify({ ok: true, manifestVersion: ctx.manifestVersion, uptime });
+    const manifestVersion = ex.release?.root.version ?? null;
+    const body = JSON.stringify({ ok: true, manifestVersion, uptime });
     sendText(ex, 200, 'application/json; charset=utf-8', body, { 'Cache-Control': 'no-store' });
-  },
-};
-
-/** Revalidated on every load (no-cache + ETag): a rebuilt site must reach visitors at once. */
-const manifest: Route = {
-  name: 'manifest',
-  cors: true,
-  methods: READ_METHODS,
-  matches: (path) => path === PATHS.manifest,
-  async handle(ex, _target, ctx) {
-    const stats = await stat(ctx.manifestPath).catch(() => undefined);
-    if (!stats?.isFile())
-      return sendError(ex, 404, 'The manifest is missing: run peerconnect build.');
-    ex.res.setHeader('Cache-Control', 'no-cache');
-    return sendEntity(ex, fileEntity(ctx.manifestPath, stats, contentTypeFor(ctx.manifestPath)));
   },
 };
 
@@ -80,4 +67,12 @@ const site: Route = {
   handle: serveSiteFile,
 };
 
-export const ROUTES: readonly Route[] = [healthz, ...OWNER_ROUTES, manifest, bundles, signal, site];
+export const ROUTES: readonly Route[] = [
+  healthz,
+  ...OWNER_ROUTES,
+  manifestRoute,
+  shardRoute,
+  bundles,
+  signal,
+  site,
+];

@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client';
-import type { Manifest } from '../protocol/index.js';
 import { AddressLimiter, type AddressLimits } from './address-limiter.js';
 import { ADMIN_TOKEN_MIN_LENGTH, AdminAuth } from './admin-auth.js';
 import { type ClientMetrics, createClientMetrics } from './client-metrics.js';
@@ -22,8 +21,12 @@ export interface OwnerContext {
   readonly beaconLimiter: AddressLimiter;
   /** Origins (scheme://host:port) besides the server's own whose pages may send beacons. */
   readonly beaconOrigins: ReadonlySet<string>;
-  /** Size of each manifest asset by URL path: what a beacon may claim. */
-  readonly assetSizes: ReadonlyMap<string, number>;
+  /**
+   * Size of a manifest asset of the current release by URL path: what a beacon may claim.
+   * Undefined for a signaling-only server, which does not know the site's assets: its beacons
+   * are bounded by the beacon schema alone.
+   */
+  readonly assetSize: ((urlPath: string) => number | undefined) | undefined;
   /** Set with `--admin-token`: then the owner's endpoints need it. */
   readonly auth: AdminAuth | undefined;
   readonly census: LiveCensus;
@@ -32,7 +35,8 @@ export interface OwnerContext {
 
 export interface OwnerOptions {
   registry: Registry;
-  manifest: Manifest;
+  /** Looked up per beacon, so it follows every release swap; absent without a site. */
+  assetSize?: (urlPath: string) => number | undefined;
   census: LiveCensus;
   log: (line: string) => void;
   adminToken?: string;
@@ -56,7 +60,7 @@ export function createOwnerContext(options: OwnerOptions): {
     clientMetrics: createClientMetrics(options.registry),
     beaconLimiter: new AddressLimiter(BEACON_RATE),
     beaconOrigins: new Set((options.allowedOrigins ?? []).map(originOf)),
-    assetSizes: new Map(options.manifest.assets.map((a) => [a.path, a.size])),
+    assetSize: options.assetSize,
     auth: adminToken === undefined ? undefined : new AdminAuth(adminToken),
     census: options.census,
     log: options.log,

@@ -11,7 +11,7 @@ import {
   PATHS,
   parseDashboardData,
 } from '../protocol/index.js';
-import { ensureSiteManifest, manifestPathOf } from '../site/index.js';
+import { buildManifest } from '../site/index.js';
 import { makeTempSite, metricSum, rawRequest } from '../testing/index.js';
 import { ADMIN_COOKIE, dashboardEntryPath } from './admin-auth.js';
 import { CLIENT_METRIC_NAMES } from './client-metrics.js';
@@ -56,24 +56,22 @@ async function startOwner(
   options: { adminToken?: string; trustProxy?: string[] } = {},
 ): Promise<Owner> {
   const site = await makeTempSite(FILES);
-  const manifest = await ensureSiteManifest(site.dir, { log: () => {} });
+  const { release } = await buildManifest(site.dir);
   const registry = new Registry();
   const logs: string[] = [];
   const owner = createOwnerContext({
     registry,
-    manifest,
+    assetSize: (path) => release.assets.get(path)?.size,
     log: (line) => logs.push(line),
     census: { peersOnline: async () => 2, swarms: async () => 1 },
     allowedOrigins: [ELSEWHERE],
     ...options,
   });
   const ctx: OriginContext = {
-    siteRoot: site.dir,
-    manifestPath: manifestPathOf(site.dir),
-    manifestVersion: manifest.version,
-    assetPaths: new Set(manifest.assets.map((a) => a.path)),
+    site: { root: site.dir, release: { current: () => release, reportStale: () => {} } },
     bundleDir: site.outside,
     inject: false,
+    agent: {},
     firstVisit: 'off',
     registry,
     metrics: createOriginMetrics(registry),

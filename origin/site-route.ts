@@ -11,6 +11,7 @@ import type { OriginContext } from './origin-context.js';
 import type { RequestTarget } from './request-target.js';
 import { type Entity, sendEntity } from './send-entity.js';
 import { resolveSiteFile } from './static-files.js';
+import { sendVerifiedAsset } from './verified-asset.js';
 
 /** Pages are read whole to inject the agent; bigger ones are not pages a visitor waits on. */
 const MAX_INJECTED_PAGE_BYTES = 8 * MIB;
@@ -32,7 +33,8 @@ export async function serveSiteFile(
   target: RequestTarget,
   ctx: OriginContext,
 ): Promise<void> {
-  const found = await resolveSiteFile(ctx.siteRoot, target);
+  if (!ctx.site) return sendError(ex, 404, 'This server serves signaling only, no site.');
+  const found = await resolveSiteFile(ctx.site.root, target);
   const shown = `/${target.segments.join('/')}`;
   switch (found.kind) {
     case 'not-found':
@@ -43,14 +45,23 @@ export async function serveSiteFile(
       ex.res.setHeader('Location', found.location);
       return sendError(ex, 301, `${shown} is a directory: ${found.location}`);
   }
+  const listed = ex.release?.assets.get(target.urlPath);
+  if (listed && !isHtmlFile(found.name)) {
+    const { release } = ctx.site;
+    return sendVerifiedAsset(ex, listed, found.filePath, found.stats, (detail) =>
+      release.reportStale(target.urlPath, detail),
+    );
+  }
   const contentType = contentTypeFor(found.name);
   if (!isHtmlFile(found.name)) {
     return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
   }
-  // A page too large to read is served as it is; one whose own CSP forbids PeerConnect too.
+  // A page too large to read is served as it is.
   const page =
     found.stats.size > MAX_INJECTED_PAGE_BYTES ? undefined : await readFile(found.filePath);
-  const stepAside = page !== undefined && !pageAllowsPeerConnect(page);
+  // A page whose CSP forbids PeerConnect, or a release stood down (--disable), is served as is.
+  const stepAside =
+    ex.release?.root.disabled === true || (page !== undefined && !pageAllowsPeerConnect(page));
   if (ctx.firstVisit === 'bootstrap' && !stepAside) {
     ex.res.setHeader('Vary', FIRST_VISIT_VARY);
     if (wantsBootstrap(ex.req, target.searchParams)) {
@@ -64,7 +75,7 @@ export async function serveSiteFile(
   if (!ctx.inject || page === undefined || stepAside) {
     return sendEntity(ex, fileEntity(found.filePath, found.stats, contentType));
   }
-  const body = injectAgentScript(page);
+  const body = injectAgentScript(page, ctx.agent);
   return sendEntity(ex, {
     contentType,
     etag: bodyEtag(body),

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildManifestFiles,
   CHUNK_SIZE,
-  createManifest,
   isPeerConnectError,
-  type Manifest,
   type ManifestAsset,
-  parseAndVerifyManifest,
-  parseManifest,
-  verifyManifestVersion,
+  type ManifestFiles,
+  parseManifestAsset,
+  parseManifestRoot,
+  parseManifestShard,
 } from './index.js';
 
-// The validator lives in protocol/; these tests pin what it refuses from an untrusted source.
+// The validators live in protocol/; these tests pin what they refuse from an untrusted source.
 
 const HASH = 'a'.repeat(64);
 
@@ -25,22 +25,31 @@ function asset(overrides: Partial<ManifestAsset> = {}): ManifestAsset {
   };
 }
 
-/** Sorted by path: index 0 is /b.js (3 bytes), index 1 is /img/a.png (two chunks). */
-async function valid(): Promise<Manifest> {
-  return createManifest([asset(), asset({ path: '/b.js', size: 3, chunks: [HASH] })]);
+/** One shard, sorted by path: asset 0 is /b.js (3 bytes), asset 1 is /img/a.png (two chunks). */
+function valid(): Promise<ManifestFiles> {
+  return buildManifestFiles([asset(), asset({ path: '/b.js', size: 3, chunks: [HASH] })]);
 }
 
-/** A deep copy of a valid manifest, changed by `edit`, as untyped JSON. */
-async function malformed(edit: (m: Record<string, unknown> & Manifest) => void): Promise<unknown> {
-  const copy = structuredClone(await valid()) as Record<string, unknown> & Manifest;
+/** A copy of the valid root, changed by `edit`, as untyped JSON. */
+async function root(edit: (r: Record<string, unknown>) => void): Promise<unknown> {
+  const copy = structuredClone((await valid()).root) as unknown as Record<string, unknown>;
   edit(copy);
   return copy;
 }
 
-function expectBadManifest(input: unknown, detail: RegExp): void {
+async function expectRejected(promise: Promise<unknown>, code: string, detail: RegExp) {
+  const thrown = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(isPeerConnectError(thrown, code as 'bad-manifest'), String(thrown)).toBe(true);
+  expect(String((thrown as Error).message)).toMatch(detail);
+}
+
+function expectBadAsset(input: unknown, detail: RegExp): void {
   let thrown: unknown;
   try {
-    parseManifest(input);
+    parseManifestAsset(input);
   } catch (err) {
     thrown = err;
   }
@@ -48,119 +57,122 @@ function expectBadManifest(input: unknown, detail: RegExp): void {
   expect(String((thrown as Error).message)).toMatch(detail);
 }
 
-describe('manifest validator', () => {
-  it('accepts a manifest made by createManifest, and verifies its version', async () => {
-    const manifest = await valid();
-    expect(parseManifest(JSON.parse(JSON.stringify(manifest)))).toEqual(manifest);
-    await expect(verifyManifestVersion(manifest)).resolves.toBeUndefined();
+describe('manifest root validator', () => {
+  it('accepts a root made by buildManifestFiles, round-tripped through JSON', async () => {
+    const { root: made } = await valid();
+    await expect(parseManifestRoot(JSON.parse(JSON.stringify(made)))).resolves.toEqual(made);
   });
 
-  it.each([
-    ['format', /format/],
-    ['version', /version/],
-    ['chunkSize', /chunkSize/],
-    ['assets', /assets/],
-  ] as const)('rejects a manifest without %s', async (field, detail) => {
-    expectBadManifest(
-      await malformed((m) => {
-        delete m[field];
-      }),
-      detail,
-    );
-  });
-
-  it.each(['path', 'size', 'type', 'sha256', 'chunks'] as const)(
-    'rejects an asset without %s',
+  it.each(['format', 'version', 'chunkSize', 'assetCount', 'shards'])(
+    'rejects a root without %s',
     async (field) => {
-      expectBadManifest(
-        await malformed((m) => {
-          delete (m.assets[0] as Partial<ManifestAsset>)[field];
-        }),
-        new RegExp(`assets\\.0\\.${field}`),
+      await expectRejected(
+        parseManifestRoot(await root((r) => delete r[field])),
+        'bad-manifest',
+        new RegExp(field),
       );
     },
   );
 
-  it('rejects non-objects and a wrong format or chunk size', async () => {
-    expectBadManifest(null, /manifest/);
-    expectBadManifest('[]', /manifest/);
-    expectBadManifest(await malformed((m) => Object.assign(m, { format: 2 })), /format/);
-    expectBadManifest(await malformed((m) => Object.assign(m, { chunkSize: 1024 })), /chunkSize/);
+  it('rejects non-objects, a wrong format or chunk size, a shard count the size does not give', async () => {
+    await expectRejected(parseManifestRoot(null), 'bad-manifest', /./);
+    await expectRejected(parseManifestRoot('[]'), 'bad-manifest', /./);
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.format = 1))),
+      'bad-manifest',
+      /format/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.chunkSize = 1024))),
+      'bad-manifest',
+      /chunkSize/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.shards = [HASH, HASH]))),
+      'bad-manifest',
+      /2 shards for 2 assets/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.disabled = false))),
+      'bad-manifest',
+      /disabled/,
+    );
   });
 
-  it('rejects a chunk count that does not match the size', async () => {
-    expectBadManifest(
-      await malformed((m) => {
-        m.assets[1]?.chunks.pop();
-      }),
-      /1 chunk hashes for 65537 bytes/,
+  it('detects a version that does not match the content (a flipped kill switch too)', async () => {
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.assetCount = 3))),
+      'manifest-version-mismatch',
+      /!=/,
     );
-    expectBadManifest(
-      await malformed((m) => {
-        m.assets[0]?.chunks.push(HASH);
-      }),
-      /2 chunk hashes for 3 bytes/,
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.disabled = true))),
+      'manifest-version-mismatch',
+      /!=/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.version = 'b'.repeat(64)))),
+      'manifest-version-mismatch',
+      /!=/,
     );
   });
+});
 
-  it('rejects a duplicate path', async () => {
-    expectBadManifest(
-      await malformed((m) => {
-        m.assets.push({ ...(m.assets[0] as ManifestAsset) });
-      }),
-      /duplicate path/,
+describe('manifest shard validator', () => {
+  it('accepts the shard the root names, and refuses other bytes, indexes or orders', async () => {
+    const files = await valid();
+    const shard = files.shards[0]!;
+    await expect(parseManifestShard(shard.bytes, files.root, 0)).resolves.toEqual(shard.shard);
+    await expectRejected(
+      parseManifestShard(shard.bytes, files.root, 1),
+      'bad-manifest',
+      /no shard 1/,
     );
+    const edited = new TextEncoder().encode(
+      JSON.stringify({ ...shard.shard, assets: [...shard.shard.assets].reverse() }),
+    );
+    await expectRejected(
+      parseManifestShard(edited, files.root, 0),
+      'manifest-version-mismatch',
+      /does not match/,
+    );
+  });
+});
+
+describe('manifest asset validator', () => {
+  it.each(['path', 'size', 'type', 'sha256', 'chunks'] as const)(
+    'rejects an asset without %s',
+    (field) => {
+      const copy: Partial<ManifestAsset> = asset();
+      delete copy[field];
+      expectBadAsset(copy, new RegExp(field));
+    },
+  );
+
+  it('rejects a chunk count that does not match the size', () => {
+    expectBadAsset(asset({ chunks: [HASH] }), /1 chunk hashes for 65537 bytes/);
+    expectBadAsset(asset({ size: 3 }), /2 chunk hashes for 3 bytes/);
   });
 
   it.each([
     ['uppercase hex', 'A'.repeat(64)],
     ['too short', 'a'.repeat(63)],
     ['not hex', 'g'.repeat(64)],
-  ])('rejects a hash in %s', async (_name, bad) => {
-    expectBadManifest(
-      await malformed((m) => Object.assign(m.assets[1] as ManifestAsset, { sha256: bad })),
-      /assets\.1\.sha256/,
-    );
-    expectBadManifest(
-      await malformed((m) => Object.assign(m.assets[1] as ManifestAsset, { chunks: [HASH, bad] })),
-      /assets\.1\.chunks\.1/,
-    );
-    expectBadManifest(await malformed((m) => Object.assign(m, { version: bad })), /version/);
+  ])('rejects a hash in %s', (_name, bad) => {
+    expectBadAsset(asset({ sha256: bad }), /sha256/);
+    expectBadAsset(asset({ chunks: [HASH, bad] }), /chunks\.1/);
   });
 
   it.each(['/img/../secret.png', '/./a.png', 'img/a.png', '/a b.png', '/a?x', '/a#x', '/a\\b'])(
     'rejects the path %s',
-    async (path) => {
-      expectBadManifest(
-        await malformed((m) => Object.assign(m.assets[0] as ManifestAsset, { path })),
-        /assets\.0\.path/,
-      );
-    },
+    (path) => expectBadAsset(asset({ path }), /path/),
   );
 
-  it('rejects negative, fractional and non-numeric sizes', async () => {
-    for (const size of [-1, 1.5, '3']) {
-      expectBadManifest(
-        await malformed((m) => Object.assign(m.assets[1] as object, { size })),
-        /assets\.1\.size/,
-      );
-    }
+  it('rejects negative, fractional and non-numeric sizes', () => {
+    for (const size of [-1, 1.5, '3']) expectBadAsset({ ...asset(), size }, /size/);
   });
 
-  it('detects a version that does not match the content', async () => {
-    const manifest = await valid();
-    const tampered = {
-      ...manifest,
-      assets: [
-        { ...(manifest.assets[0] as ManifestAsset), size: 2 * CHUNK_SIZE },
-        manifest.assets[1] as ManifestAsset,
-      ],
-    };
-    await expect(verifyManifestVersion(tampered)).rejects.toSatisfy((err) =>
-      isPeerConnectError(err, 'manifest-version-mismatch'),
-    );
-    await expect(
-      parseAndVerifyManifest({ ...manifest, version: 'b'.repeat(64) }),
-    ).rejects.toSatisfy((err) => isPeerConnectError(err, 'manifest-version-mismatch'));
+  it('rejects a duplicate path when building', async () => {
+    await expectRejected(buildManifestFiles([asset(), asset()]), 'bad-manifest', /duplicate/);
   });
 });

@@ -2,17 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, MANIFEST_FORMAT } from './constants.js';
 import { PeerConnectError } from './errors.js';
-import { sha256Hex } from './hash.js';
 import {
-  canonicalManifestContent,
+  buildManifestFiles,
+  canonicalRootContent,
   chunkCount,
   chunkLength,
-  computeManifestVersion,
-  createManifest,
+  MANIFEST_LIMITS,
   type ManifestAsset,
-  ManifestIndex,
-  parseAndVerifyManifest,
-  verifyManifestVersion,
+  parseManifestRoot,
+  parseManifestShard,
+  shardCountFor,
+  shardOf,
+  shardUrlPath,
 } from './manifest.js';
 import { verifyChunk } from './verify.js';
 
@@ -117,121 +118,112 @@ describe('verifyChunk', () => {
   });
 });
 
-describe('createManifest and versions', () => {
+describe('buildManifestFiles and versions', () => {
   const inputs = Promise.all([
     assetOf('/b.png', new Uint8Array(randomBytes(100)), 'image/png'),
     assetOf('/a.js', new Uint8Array(randomBytes(CHUNK_SIZE + 5)), 'text/javascript'),
     assetOf('/c/empty.txt', new Uint8Array(0), 'text/plain'),
   ]);
 
-  it('sorts assets by path and computes a version that verifies', async () => {
+  it('sorts a shard by path and computes a version that verifies', async () => {
     const assets = await inputs;
-    const manifest = await createManifest(assets);
-    expect(manifest.format).toBe(MANIFEST_FORMAT);
-    expect(manifest.chunkSize).toBe(CHUNK_SIZE);
-    expect(manifest.assets.map((a) => a.path)).toEqual(['/a.js', '/b.png', '/c/empty.txt']);
-    expect(manifest.version).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.version).toBe(
-      nodeSha256(new TextEncoder().encode(canonicalManifestContent(manifest))),
-    );
-    expect(await sha256Hex(new Uint8Array(0))).toBe(nodeSha256(new Uint8Array(0)));
-    await expect(verifyManifestVersion(manifest)).resolves.toBeUndefined();
-    await expect(parseAndVerifyManifest(JSON.parse(JSON.stringify(manifest)))).resolves.toEqual(
-      manifest,
-    );
+    const { root, shards } = await buildManifestFiles(assets);
+    expect(root.format).toBe(MANIFEST_FORMAT);
+    expect(root.chunkSize).toBe(CHUNK_SIZE);
+    expect(root.assetCount).toBe(3);
+    expect(shards.map((s) => s.sha256)).toEqual(root.shards);
+    expect(shards[0]?.shard.assets.map((a) => a.path)).toEqual(['/a.js', '/b.png', '/c/empty.txt']);
+    expect(shards[0]?.sha256).toBe(nodeSha256(shards[0]!.bytes));
+    const expected = nodeSha256(new TextEncoder().encode(canonicalRootContent(root)));
+    expect(root.version).toBe(expected);
+    await expect(parseManifestRoot(root)).resolves.toEqual(root);
   });
 
-  it('does not depend on the order of the assets given', async () => {
+  it('does not depend on the order of the assets given, nor reorder the caller array', async () => {
     const assets = await inputs;
-    const versions = new Set<string>();
-    for (const order of [
-      [0, 1, 2],
-      [2, 1, 0],
-      [1, 0, 2],
-      [1, 2, 0],
-    ]) {
-      const manifest = await createManifest(order.map((i) => assets[i]!));
-      versions.add(manifest.version);
-      expect(manifest.assets.map((a) => a.path)).toEqual(['/a.js', '/b.png', '/c/empty.txt']);
-    }
-    expect(versions.size).toBe(1);
-    expect(await computeManifestVersion({ format: 1, chunkSize: CHUNK_SIZE, assets })).toBe(
-      [...versions][0],
-    );
+    const paths = assets.map((a) => a.path);
+    const forward = await buildManifestFiles(assets);
+    const backward = await buildManifestFiles([...assets].reverse());
+    expect(backward.root.version).toBe(forward.root.version);
+    expect(assets.map((a) => a.path)).toEqual(paths);
   });
 
-  it('does not reorder the caller array', async () => {
+  it('changes the version when any hashed field changes, and with the kill switch', async () => {
     const assets = await inputs;
-    const before = assets.map((a) => a.path);
-    await createManifest(assets);
-    expect(assets.map((a) => a.path)).toEqual(before);
-  });
-
-  it('changes the version when any hashed field changes', async () => {
-    const assets = await inputs;
-    const base = (await createManifest(assets)).version;
-    const [b, a, c] = assets as [ManifestAsset, ManifestAsset, ManifestAsset];
-    const variants: ManifestAsset[][] = [
-      [{ ...b, type: 'image/jpeg' }, a, c],
-      [{ ...b, path: '/b2.png' }, a, c],
-      [{ ...b, size: b.size + 1 }, a, c],
-      [{ ...b, sha256: '0'.repeat(64) }, a, c],
-      [b, { ...a, chunks: [...a.chunks].reverse() }, c],
-      [b, a],
+    const base = (await buildManifestFiles(assets)).root.version;
+    const first = assets[0] as ManifestAsset;
+    const variants: ManifestAsset[] = [
+      { ...first, path: '/other.png' },
+      { ...first, type: 'image/jpeg' },
+      { ...first, sha256: 'f'.repeat(64) },
+      { ...first, chunks: ['e'.repeat(64)] },
     ];
-    const versions = await Promise.all(
-      variants.map(async (v) => (await createManifest(v)).version),
-    );
-    for (const version of versions) expect(version).not.toBe(base);
-    expect(new Set(versions).size).toBe(variants.length);
-  });
-
-  it('ignores properties outside the schema when hashing', async () => {
-    const assets = await inputs;
-    const manifest = await createManifest(assets);
-    const extra = { ...manifest, assets: manifest.assets.map((a) => ({ ...a, note: 'x' })) };
-    await expect(verifyManifestVersion(extra)).resolves.toBeUndefined();
-    const canonical = JSON.parse(canonicalManifestContent(extra));
-    expect(Object.keys(canonical)).toEqual(['format', 'chunkSize', 'assets']);
-    expect(Object.keys(canonical.assets[0])).toEqual(['path', 'size', 'type', 'sha256', 'chunks']);
-  });
-
-  it('verifyManifestVersion rejects a tampered manifest or a wrong version', async () => {
-    const manifest = await createManifest(await inputs);
-    const tampered = {
-      ...manifest,
-      assets: manifest.assets.map((a, i) => (i === 0 ? { ...a, size: a.size + 1 } : a)),
-    };
-    await expect(verifyManifestVersion(tampered)).rejects.toSatisfy(
-      (err) => err instanceof PeerConnectError && err.code === 'manifest-version-mismatch',
-    );
-    await expect(verifyManifestVersion({ ...manifest, version: 'f'.repeat(64) })).rejects.toThrow(
-      PeerConnectError,
-    );
-  });
-});
-
-describe('ManifestIndex', () => {
-  it('finds assets by path and by wire index', async () => {
-    const manifest = await createManifest([
-      await assetOf('/z.css', new Uint8Array([1])),
-      await assetOf('/img/a%20b.jpg', new Uint8Array([2, 3])),
-      await assetOf('/m.js', new Uint8Array([4, 5, 6])),
-    ]);
-    const index = new ManifestIndex(manifest);
-    expect(index.version).toBe(manifest.version);
-    expect(index.size).toBe(3);
-    for (const [i, asset] of manifest.assets.entries()) {
-      expect(index.indexOf(asset.path)).toBe(i);
-      expect(index.get(i)).toBe(asset);
-      expect(index.byUrlPath(asset.path)).toBe(asset);
+    for (const variant of variants) {
+      const changed = await buildManifestFiles([variant, ...assets.slice(1)]);
+      expect(changed.root.version).not.toBe(base);
     }
-    expect(index.indexOf('/img/a%20b.jpg')).toBe(0);
-    expect(index.get(1)?.size).toBe(3);
-    expect(index.indexOf('/missing')).toBeUndefined();
-    expect(index.indexOf('/img/a b.jpg')).toBeUndefined();
-    expect(index.byUrlPath('/missing')).toBeUndefined();
-    expect(index.get(3)).toBeUndefined();
-    expect(index.get(-1)).toBeUndefined();
+    const disabled = await buildManifestFiles(assets, { disabled: true });
+    expect(disabled.root.disabled).toBe(true);
+    expect(disabled.root.version).not.toBe(base);
+    expect(disabled.root.shards).toEqual((await buildManifestFiles(assets)).root.shards);
+    await expect(parseManifestRoot(disabled.root)).resolves.toEqual(disabled.root);
+  });
+
+  it('leaves properties outside the schema out of the shard', async () => {
+    const assets = await inputs;
+    const extra = assets.map((a) => ({ ...a, note: 'x' }));
+    const plain = await buildManifestFiles(assets);
+    expect((await buildManifestFiles(extra)).root.version).toBe(plain.root.version);
   });
 });
+
+describe('sharding', () => {
+  it('publishes one shard per ~256 assets, at most 4096', () => {
+    expect(shardCountFor(0)).toBe(1);
+    expect(shardCountFor(256)).toBe(1);
+    expect(shardCountFor(257)).toBe(2);
+    expect(shardCountFor(100_000)).toBe(391);
+    expect(shardCountFor(MANIFEST_LIMITS.maxShards * 256 + 1)).toBe(MANIFEST_LIMITS.maxShards);
+  });
+
+  it('puts each path in the shard the first 32 bits of its sha-256 name', async () => {
+    const path = '/img/photo 1.jpg';
+    const digest = createHash('sha256').update(path).digest();
+    expect(await shardOf(path, 7)).toBe(digest.readUInt32BE(0) % 7);
+    expect(await shardOf(path, 1)).toBe(0);
+  });
+
+  it('spreads 2,000 assets over 8 shards, each verifying against the root', async () => {
+    const hash = 'a'.repeat(64);
+    const assets = Array.from({ length: 2000 }, (_, i) => ({
+      path: `/f/${i}.js`,
+      size: 1,
+      type: 'text/javascript',
+      sha256: hash,
+      chunks: [hash],
+    }));
+    const { root, shards } = await buildManifestFiles(assets);
+    expect(root.shards).toHaveLength(8);
+    let total = 0;
+    for (const [index, { bytes }] of shards.entries()) {
+      const shard = await parseManifestShard(bytes, root, index);
+      // An even spread: no shard holds twice its share.
+      expect(shard.assets.length).toBeLessThan(2 * (2000 / 8));
+      total += shard.assets.length;
+    }
+    expect(total).toBe(2000);
+    await expectCode(parseManifestShard(shards[0]!.bytes, root, 1), 'manifest-version-mismatch');
+  });
+
+  it('names shards by content under PATHS.shards', () => {
+    expect(shardUrlPath('b'.repeat(64))).toBe(`/peerconnect/shards/${'b'.repeat(64)}.json`);
+  });
+});
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err instanceof PeerConnectError && err.code === code, String(err)).toBe(true);
+}

@@ -1,11 +1,14 @@
 /** `peerconnect serve` in one process: the origin, signaling and STUN, on one host. */
 
 export {
+  type AgentSettings,
+  DEFAULT_UPLOAD_BUDGET,
   FIRST_VISIT_MODES,
   type FirstVisitMode,
   isTrustProxyEntry,
   LOOPBACK_KEYWORD,
 } from '../origin/index.js';
+export { DEFAULT_MIN_SWARM } from '../signaling/index.js';
 export { ServerError } from './errors.js';
 export {
   DEFAULT_HOST,

@@ -78,6 +78,28 @@ describe('agent injection', () => {
     expect(res.body).toBe(INJECTED.slice(15, 61));
   });
 
+  it("writes the site's agent settings on the tag, only those that differ from defaults", async () => {
+    const set = await another({
+      firstVisit: 'off',
+      agent: {
+        requireConsent: true,
+        uploadBudget: 0,
+        uploadRate: 1_000_000,
+        uploadPeerRate: 250_000,
+        allowCellular: true,
+        signalUrl: 'wss://signal.example.com/peerconnect/signal?a=1&b="2"',
+      },
+    });
+    expect((await get(set, '/bare.html')).body).toBe(
+      '<script src="/peerconnect/agent.js" data-consent="required" data-upload-budget="0" ' +
+        'data-upload-rate="1000000" data-upload-peer-rate="250000" data-cellular="allow" ' +
+        'data-signal="wss://signal.example.com/peerconnect/signal?a=1&amp;b=&quot;2&quot;" ' +
+        'async></script><p>no head</p>',
+    );
+    const defaults = await another({ firstVisit: 'off', agent: { uploadBudget: 50_000_000 } });
+    expect((await get(defaults, '/bare.html')).body).toBe(`${AGENT_SCRIPT_TAG}<p>no head</p>`);
+  });
+
   it('injects into a page without <head>, and not twice', async () => {
     expect(await (await get(inject, '/bare.html')).body).toBe(`${AGENT_SCRIPT_TAG}<p>no head</p>`);
     expect(await (await get(inject, '/has-agent.html')).body).toBe(FILES['has-agent.html']);

@@ -3,12 +3,15 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PATHS, parseServerMessage, type ServerMessage } from '../protocol/index.js';
+import {
+  PATHS,
+  parseServerMessage,
+  type ServerMessage,
+  SIGNALING_PROTOCOL,
+} from '../protocol/index.js';
 import { startTestOrigin, type TestOrigin } from '../testing/index.js';
 import { ServerError } from './errors.js';
 import { startServer } from './server.js';
-
-const SWARM = 'c'.repeat(64);
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -36,7 +39,7 @@ async function welcome(server: TestOrigin, host: string): Promise<ServerMessage>
   const ws = new WebSocket(server.url(PATHS.signal).replace(/^http/, 'ws'), { headers: { host } });
   cleanups.push(async () => ws.terminate());
   await once(ws, 'open');
-  ws.send(JSON.stringify({ t: 'join', swarm: SWARM, assets: 0, have: '' }));
+  ws.send(JSON.stringify({ t: 'join', protocol: SIGNALING_PROTOCOL }));
   const [data] = await once(ws, 'message');
   return parseServerMessage(String(data));
 }

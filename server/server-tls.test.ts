@@ -4,12 +4,10 @@ import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PATHS, parseServerMessage } from '../protocol/index.js';
+import { PATHS, parseServerMessage, SIGNALING_PROTOCOL } from '../protocol/index.js';
 import { makeSelfSignedCert, makeTempSite, type TempSite } from '../testing/index.js';
 import { ServerError } from './errors.js';
 import { type RunningServer, type ServeOptions, startServer } from './server.js';
-
-const SWARM = 'c'.repeat(64);
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -71,7 +69,7 @@ describe('startServer with TLS', () => {
     });
     cleanups.push(async () => ws.terminate());
     await once(ws, 'open');
-    ws.send(JSON.stringify({ t: 'join', swarm: SWARM, assets: 0, have: '' }));
+    ws.send(JSON.stringify({ t: 'join', protocol: SIGNALING_PROTOCOL }));
     const [data] = await once(ws, 'message');
     expect(parseServerMessage(String(data)).t).toBe('welcome');
     // A client that does not trust the certificate is refused by TLS, not served in clear.

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ORIGIN_METRIC_NAMES } from '../origin/index.js';
-import { PATHS } from '../protocol/index.js';
+import {
+  PATHS,
+  parseManifestRoot,
+  parseManifestShard,
+  RELEASE_HEADER,
+  shardUrlPath,
+} from '../protocol/index.js';
 import {
   FAKE_BUNDLES,
   patternBytes,
@@ -52,9 +58,10 @@ describe('static files', () => {
       'content-length': String(IMAGE_SIZE),
       'accept-ranges': 'bytes',
       'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'Content-Range, Accept-Ranges, Content-Length, ETag',
+      'access-control-expose-headers': `Content-Range, Accept-Ranges, Content-Length, ETag, ${RELEASE_HEADER}`,
     });
-    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    // A manifest asset's validator is its content hash.
+    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
     expect(Date.parse(res.headers.get('last-modified') ?? '')).not.toBeNaN();
     expect((await get('/style.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await (await get('/img/a%20b.png')).text()).toBe('spaced');
@@ -303,13 +310,18 @@ describe('peerconnect routes', () => {
     expect(revalidated.status).toBe(304);
   });
 
-  it('serves the manifest uncached with an ETag', async () => {
+  it('serves the root uncached with an ETag, and its shards immutable', async () => {
     const res = await get(PATHS.manifest);
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const manifest = await res.json();
-    expect(manifest.version).toBe(origin.server.manifestVersion);
-    expect(manifest.assets.map((a: { path: string }) => a.path)).toEqual([
+    const root = await parseManifestRoot(await res.json());
+    expect(root.version).toBe(origin.server.manifestVersion);
+    expect(res.headers.get('etag')).toBe(`"${root.version}"`);
+    const shardRes = await get(shardUrlPath(root.shards[0]!));
+    expect(shardRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(shardRes.headers.get(RELEASE_HEADER)).toBe(root.version);
+    const shard = await parseManifestShard(new Uint8Array(await shardRes.arrayBuffer()), root, 0);
+    expect(shard.assets.map((a) => a.path)).toEqual([
       '/empty.js',
       '/img/a%20b.png',
       '/img/a.png',
@@ -318,6 +330,15 @@ describe('peerconnect routes', () => {
     ]);
     const again = await get(PATHS.manifest, { 'If-None-Match': res.headers.get('etag') ?? '' });
     expect(again.status).toBe(304);
+    expect((await get(shardUrlPath('0'.repeat(64)))).status).toBe(404);
+    expect((await get(`${PATHS.shards}nope.json`)).status).toBe(404);
+  });
+
+  it('names the release on every answer: pages, assets, bundles, errors', async () => {
+    for (const path of ['/', '/img/a.png', PATHS.agent, '/missing.png', PATHS.healthz]) {
+      const res = await get(path);
+      expect(res.headers.get(RELEASE_HEADER), path).toBe(origin.server.manifestVersion);
+    }
   });
 
   it('reports health', async () => {

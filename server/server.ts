@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import {
+  type AgentSettings,
   censusFromGauges,
   createOriginMetrics,
   createOwnerContext,
@@ -14,18 +15,14 @@ import {
   handleOriginRequest,
   missingBundles,
   type OriginContext,
+  type SiteContext,
 } from '../origin/index.js';
 import { type IceServer, PATHS } from '../protocol/index.js';
 import { attachSignaling, SIGNAL_METRIC_NAMES } from '../signaling/index.js';
-import {
-  type BuildProgress,
-  ensureSiteManifest,
-  errorReason,
-  manifestPathOf,
-  resolveSiteRoot,
-} from '../site/index.js';
+import { type BuildProgress, errorReason, resolveSiteRoot } from '../site/index.js';
 import { ServerError } from './errors.js';
 import { checkIceConfig, iceServersFor } from './ice-servers.js';
+import { type LiveRelease, startLiveRelease } from './live-release.js';
 import { type StunServer, startStunServer } from './stun-server.js';
 import { loadTlsCredentials, type TlsFiles } from './tls-files.js';
 import type { TurnOptions } from './turn-credentials.js';
@@ -41,7 +38,8 @@ const SIGNAL_GAUGES = {
 };
 
 export interface ServeOptions {
-  siteDir: string;
+  /** The site to serve; absent: signaling only (`serve --signal-only`), no site files. */
+  siteDir?: string;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -52,8 +50,16 @@ export interface ServeOptions {
   bundleDir?: string;
   /** Where start-up notes and warnings go (default: stderr). */
   log?: (line: string) => void;
-  /** Progress of a manifest build at start, when one is needed. */
+  /** Progress of the manifest build at start. */
   onManifestProgress?: (progress: BuildProgress) => void;
+  /** Rebuild the release when the site changes (default true). */
+  watch?: boolean;
+  /** The kill switch: publish the root with `disabled`, serve pages without the agent. */
+  disable?: boolean;
+  /** Written on the injected agent tag (consent, upload limits, signaling elsewhere). */
+  agent?: AgentSettings;
+  /** Other peers a swarm needs before anyone learns who holds what (signaling's minSwarm). */
+  minSwarm?: number;
   /** Makes the metrics and the dashboard require this token (bearer or login cookie). */
   adminToken?: string;
   /** Origins besides the server's own whose pages may send stats beacons. */
@@ -83,11 +89,14 @@ export interface RunningServer {
   /** The origin's base URL, e.g. http://127.0.0.1:8080/ (https with `tls`) */
   readonly url: string;
   readonly port: number;
-  readonly manifestVersion: string;
+  /** The release served now (it changes on rebuilds); undefined for signaling only. */
+  readonly manifestVersion: string | undefined;
   /** The dashboard; with an admin token, its one-time login link. */
   readonly dashboardUrl: string;
   /** The built-in STUN server's UDP port; undefined when it is off. */
   readonly stunPort: number | undefined;
+  /** Resolves once no release rebuild is pending or running. */
+  releaseSettled(): Promise<void>;
   /** Stops accepting, closes signaling, ends open connections; idempotent. */
   close(): Promise<void>;
 }
@@ -98,8 +107,9 @@ function logToStderr(line: string): void {
 
 /**
  * Starts `peerconnect serve` in this process: the site's origin (static files, manifest,
- * bundles, metrics) and the signaling WebSocket, on one HTTP server. Builds the manifest first
- * if it is missing or stale, and the STUN server when `stunPort` is set. Throws SiteError or
+ * bundles, metrics) and the signaling WebSocket, on one HTTP server. Builds the release first
+ * and keeps it current while serving, and starts the STUN server when `stunPort` is set.
+ * Without `siteDir`, only signaling, STUN, healthz, metrics and beacons. Throws SiteError or
  * ServerError for a missing site, a TCP or UDP port in use, or bad ICE settings.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -107,11 +117,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const iceOptions = { iceServers: options.iceServers, turn: options.turn };
   checkIceConfig(iceOptions);
   const tls = options.tls && (await loadTlsCredentials(options.tls));
-  const siteRoot = await resolveSiteRoot(options.siteDir);
-  const manifest = await ensureSiteManifest(siteRoot, {
-    log,
-    onProgress: options.onManifestProgress,
-  });
   const bundleDir = options.bundleDir ?? defaultBundleDir();
   const missing = await missingBundles(bundleDir);
   if (missing.length > 0) {
@@ -121,21 +126,31 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
   const registry = new Registry();
+  let live: LiveRelease | undefined;
   const owner = createOwnerContext({
     registry,
-    manifest,
+    assetSize:
+      options.siteDir === undefined ? undefined : (path) => live?.current().assets.get(path)?.size,
     log,
     census: censusFromGauges(registry, SIGNAL_GAUGES),
     adminToken: options.adminToken,
     allowedOrigins: options.allowedOrigins,
   });
+  let site: SiteContext | undefined;
+  try {
+    const started =
+      options.siteDir === undefined ? undefined : await startSite(options.siteDir, options, log);
+    live = started?.release;
+    site = started;
+  } catch (err) {
+    owner.close();
+    throw err;
+  }
   const ctx: OriginContext = {
-    siteRoot,
-    manifestPath: manifestPathOf(siteRoot),
-    manifestVersion: manifest.version,
-    assetPaths: new Set(manifest.assets.map((asset) => asset.path)),
+    site,
     bundleDir,
     inject: options.inject ?? true,
+    agent: options.agent ?? {},
     firstVisit: options.firstVisit ?? 'bootstrap',
     registry,
     metrics: createOriginMetrics(registry),
@@ -155,13 +170,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stun: StunServer | undefined;
   // Until the STUN server is up (a few ms after listening), a joiner is told only the rest.
   let advertised = iceServersFor({ ...iceOptions, stunPort: undefined });
-  const signaling = attachSignaling(server, {
-    path: PATHS.signal,
-    registry,
-    iceServers: (request) => advertised(request),
-  });
+  let signaling: ReturnType<typeof attachSignaling>;
+  try {
+    signaling = attachSignaling(server, {
+      path: PATHS.signal,
+      registry,
+      iceServers: (request) => advertised(request),
+      minSwarm: options.minSwarm,
+    });
+  } catch (err) {
+    live?.close();
+    owner.close();
+    throw err;
+  }
   // The one teardown path, also for a start that fails half-way.
   const teardown = async () => {
+    live?.close();
     owner.close();
     // Each part closes even when another fails to.
     await Promise.allSettled([signaling.close()]);
@@ -185,7 +209,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return {
     url,
     port,
-    manifestVersion: manifest.version,
+    get manifestVersion() {
+      return site?.release.current().root.version;
+    },
+    releaseSettled: () => live?.settled() ?? Promise.resolve(),
     dashboardUrl: new URL(dashboardEntryPath(owner.owner.auth), url).href,
     stunPort: stun?.port,
     close() {
@@ -193,6 +220,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return closing;
     },
   };
+}
+
+async function startSite(
+  siteDir: string,
+  options: ServeOptions,
+  log: (line: string) => void,
+): Promise<{ root: string; release: LiveRelease }> {
+  const root = await resolveSiteRoot(siteDir);
+  const release = await startLiveRelease(root, {
+    log,
+    disable: options.disable,
+    watch: options.watch,
+    onProgress: options.onManifestProgress,
+  });
+  return { root, release };
 }
 
 function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {

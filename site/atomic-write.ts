@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
  * Writes a file so that readers (a running `serve`, a browser) see either the old content or
  * the new, never a partial file: write a temp file beside it, flush it, rename it over.
  */
-export async function writeFileAtomic(filePath: string, data: string): Promise<void> {
+export async function writeFileAtomic(filePath: string, data: string | Uint8Array): Promise<void> {
   const temp = join(
     dirname(filePath),
     `.${basename(filePath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,

@@ -25,8 +25,12 @@ export async function hashFile(
   // O_NONBLOCK: if the file was swapped for a FIFO since the scan, open must not hang.
   const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!(await handle.stat()).isFile()) throw new Error('not a regular file');
-    const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error('not a regular file');
+    // Sized to the file (plus a chunk, to see its end in one read): most site files are small.
+    const buffer = Buffer.allocUnsafe(
+      Math.min(READ_BUFFER_SIZE, (Math.floor(stats.size / CHUNK_SIZE) + 1) * CHUNK_SIZE),
+    );
     const whole = createHash('sha256');
     const chunks: string[] = [];
     let size = 0;

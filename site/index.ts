@@ -1,4 +1,4 @@
-/** A site on disk: scanning, hashing, the manifest and its freshness, content types, path guards. */
+/** A site on disk: scanning, hashing, the manifest release (root and shards) and its retention, content types, path guards. */
 export { isHiddenName, isHtmlFile } from './asset-types.js';
 export { contentTypeFor } from './content-type.js';
 export { errorReason } from './error-reason.js';
@@ -8,9 +8,10 @@ export {
   type BuildProgress,
   type BuildResult,
   buildManifest,
-  manifestPathOf,
 } from './manifest-builder.js';
+export { manifestPathOf, shardsDirOf, writeRelease } from './manifest-writer.js';
 export { isInside } from './path-inside.js';
-export { ensureSiteManifest } from './site-manifest.js';
+export { RETAINED_RELEASES, releaseLogPath } from './release-log.js';
+export { disabledRelease, releaseOf, type SiteRelease } from './site-release.js';
 export { resolveSiteRoot } from './site-root.js';
 export { describeSkipped, type SkippedFile, type SkipReason } from './site-scan.js';

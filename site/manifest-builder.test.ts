@@ -3,10 +3,16 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHUNK_SIZE, parseAndVerifyManifest } from '../protocol/index.js';
+import {
+  CHUNK_SIZE,
+  type ManifestAsset,
+  parseManifestRoot,
+  parseManifestShard,
+} from '../protocol/index.js';
 import { makeTempSite, patternBytes, type TempSite } from '../testing/index.js';
 import { SiteError } from './errors.js';
-import { type BuildProgress, buildManifest, manifestPathOf } from './manifest-builder.js';
+import { type BuildProgress, type BuildResult, buildManifest } from './manifest-builder.js';
+import { manifestPathOf, shardsDirOf } from './manifest-writer.js';
 
 const sites: TempSite[] = [];
 afterEach(async () => {
@@ -17,6 +23,11 @@ async function site(files: Record<string, string | Uint8Array> = {}): Promise<Te
   const made = await makeTempSite(files);
   sites.push(made);
   return made;
+}
+
+/** A build's assets, sorted by path. */
+function assetsOf({ release }: BuildResult): ManifestAsset[] {
+  return [...release.assets.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /** The expected hashes, computed another way: the whole buffer at once, sliced by hand. */
@@ -45,11 +56,12 @@ describe('buildManifest', () => {
       sizes.map((size, i) => [`data/f${i}.bin.js`, patternBytes(size, i + 1)]),
     );
     const s = await site(files);
-    const { manifest, files: count, bytes } = await buildManifest(s.dir);
+    const built = await buildManifest(s.dir);
+    const { files: count, bytes } = built;
     expect(count).toBe(sizes.length);
     expect(bytes).toBe(sizes.reduce((a, b) => a + b, 0));
     sizes.forEach((size, i) => {
-      const asset = manifest.assets.find((a) => a.path === `/data/f${i}.bin.js`);
+      const asset = assetsOf(built).find((a) => a.path === `/data/f${i}.bin.js`);
       expect(asset, `f${i}`).toBeDefined();
       expect(asset?.size).toBe(size);
       expect({ sha256: asset?.sha256, chunks: asset?.chunks }).toEqual(
@@ -60,35 +72,45 @@ describe('buildManifest', () => {
 
   it('agrees with sha256sum on a file', async () => {
     const s = await site({ 'a.png': patternBytes(200_000) });
-    const { manifest } = await buildManifest(s.dir);
+    const built = await buildManifest(s.dir);
     const external = execFileSync('sha256sum', [join(s.dir, 'a.png')], { encoding: 'utf8' });
-    expect(manifest.assets[0]?.sha256).toBe(external.split(' ')[0]);
+    expect(assetsOf(built)[0]?.sha256).toBe(external.split(' ')[0]);
   });
 
-  it('writes a manifest the protocol validator accepts, with the version of its content', async () => {
+  it('writes a root and shards the protocol validators accept', async () => {
     const s = await site({ 'b.css': 'b{}', 'a.js': 'a()', 'img/c.svg': '<svg/>' });
-    const { manifest, manifestPath } = await buildManifest(s.dir);
-    expect(manifestPath).toBe(manifestPathOf(s.dir));
-    const onDisk = JSON.parse(await readFile(manifestPath, 'utf8'));
-    expect(onDisk).toEqual(manifest);
-    await expect(parseAndVerifyManifest(onDisk)).resolves.toEqual(manifest);
-    expect(manifest.chunkSize).toBe(CHUNK_SIZE);
-    expect(manifest.assets.map((a) => a.path)).toEqual(['/a.js', '/b.css', '/img/c.svg']);
-    expect(manifest.assets.map((a) => a.type)).toEqual([
+    const built = await buildManifest(s.dir);
+    expect(built.manifestPath).toBe(manifestPathOf(s.dir));
+    const onDisk = JSON.parse(await readFile(built.manifestPath, 'utf8'));
+    const root = await parseManifestRoot(onDisk);
+    expect(root).toEqual(built.release.root);
+    expect(root.chunkSize).toBe(CHUNK_SIZE);
+    expect(root.shards).toHaveLength(1);
+    const shardBytes = await readFile(join(shardsDirOf(s.dir), `${root.shards[0]}.json`));
+    const shard = await parseManifestShard(new Uint8Array(shardBytes), root, 0);
+    expect(shard.assets).toEqual(assetsOf(built));
+    expect(assetsOf(built).map((a) => a.path)).toEqual(['/a.js', '/b.css', '/img/c.svg']);
+    expect(assetsOf(built).map((a) => a.type)).toEqual([
       'text/javascript; charset=utf-8',
       'text/css; charset=utf-8',
       'image/svg+xml',
     ]);
-    // Atomic write: no temp file is left beside it.
-    expect(await readdir(join(s.dir, 'peerconnect'))).toEqual(['manifest.json']);
+    // Atomic writes: no temp file is left beside them.
+    expect((await readdir(join(s.dir, 'peerconnect'))).sort()).toEqual([
+      'manifest.json',
+      'releases.json',
+      'shards',
+    ]);
+    expect(await readdir(shardsDirOf(s.dir))).toEqual([`${root.shards[0]}.json`]);
   });
 
   it('gives the same version for the same content, another for a change', async () => {
     const s = await site({ 'a.js': '1' });
     const first = await buildManifest(s.dir);
-    expect((await buildManifest(s.dir)).manifest.version).toBe(first.manifest.version);
+    const version = first.release.root.version;
+    expect((await buildManifest(s.dir)).release.root.version).toBe(version);
     await s.write('a.js', '2');
-    expect((await buildManifest(s.dir)).manifest.version).not.toBe(first.manifest.version);
+    expect((await buildManifest(s.dir)).release.root.version).not.toBe(version);
   });
 
   it('takes only static assets: no HTML, hidden files or the output directory', async () => {
@@ -107,8 +129,8 @@ describe('buildManifest', () => {
       'clip.mp4': 'x',
       'mod.wasm': 'x',
     });
-    const { manifest } = await buildManifest(s.dir);
-    expect(manifest.assets.map((a) => a.path)).toEqual([
+    const built = await buildManifest(s.dir);
+    expect(assetsOf(built).map((a) => a.path)).toEqual([
       '/Upper.PNG',
       '/clip.mp4',
       '/deep/peerconnect/kept.js',
@@ -119,10 +141,12 @@ describe('buildManifest', () => {
 
   it('writes URL paths as a browser requests them', async () => {
     const s = await site({ 'a b/100%.png': 'x', 'é.css': 'x', 'q?#.js': 'x' });
-    const { manifest } = await buildManifest(s.dir);
-    expect(manifest.assets.map((a) => a.path).sort()).toEqual(
-      ['/%C3%A9.css', '/a%20b/100%25.png', '/q%3F%23.js'].sort(),
-    );
+    const built = await buildManifest(s.dir);
+    expect(
+      assetsOf(built)
+        .map((a) => a.path)
+        .sort(),
+    ).toEqual(['/%C3%A9.css', '/a%20b/100%25.png', '/q%3F%23.js'].sort());
   });
 
   it('follows symlinks inside the site and refuses those that leave it', async () => {
@@ -133,8 +157,9 @@ describe('buildManifest', () => {
     await symlink(join(s.outside, 'secret.png'), join(s.dir, 'escape.png'));
     await symlink(s.outside, join(s.dir, 'escape-dir'));
     await symlink(s.dir, join(s.dir, 'real/loop')); // a directory loop must not hang the scan
-    const { manifest, skipped } = await buildManifest(s.dir);
-    expect(manifest.assets.map((a) => a.path)).toEqual([
+    const built = await buildManifest(s.dir);
+    const { skipped } = built;
+    expect(assetsOf(built).map((a) => a.path)).toEqual([
       '/alias.png',
       '/linked-dir/a.png',
       '/real/a.png',
@@ -149,8 +174,9 @@ describe('buildManifest', () => {
   it('skips an unreadable file (a dangling symlink), names it and keeps the rest', async () => {
     const s = await site({ 'ok.js': 'ok' });
     await symlink(join(s.dir, 'gone.png'), join(s.dir, 'broken.png'));
-    const { manifest, skipped } = await buildManifest(s.dir);
-    expect(manifest.assets.map((a) => a.path)).toEqual(['/ok.js']);
+    const built = await buildManifest(s.dir);
+    const { skipped } = built;
+    expect(assetsOf(built).map((a) => a.path)).toEqual(['/ok.js']);
     expect(skipped).toEqual([
       {
         relativePath: 'broken.png',
@@ -163,8 +189,9 @@ describe('buildManifest', () => {
   it('skips an asset name that is not a regular file (a FIFO would block a read)', async () => {
     const s = await site({ 'ok.js': 'ok' });
     execFileSync('mkfifo', [join(s.dir, 'pipe.mp4')]);
-    const { manifest, skipped } = await buildManifest(s.dir);
-    expect(manifest.assets).toHaveLength(1);
+    const built = await buildManifest(s.dir);
+    const { skipped } = built;
+    expect(assetsOf(built)).toHaveLength(1);
     expect(skipped.map((x) => [x.relativePath, x.reason])).toEqual([['pipe.mp4', 'not-a-file']]);
   });
 
@@ -188,9 +215,9 @@ describe('buildManifest', () => {
 
   it('writes an empty manifest when asked to (serve of an HTML-only site)', async () => {
     const s = await site({ 'index.html': '<p>' });
-    const { manifest } = await buildManifest(s.dir, { allowEmpty: true });
-    expect(manifest.assets).toEqual([]);
-    await expect(parseAndVerifyManifest(manifest)).resolves.toBeDefined();
+    const built = await buildManifest(s.dir, { allowEmpty: true });
+    expect(assetsOf(built)).toEqual([]);
+    await expect(parseManifestRoot(built.release.root)).resolves.toBeDefined();
   });
 
   it('reports progress up to the totals', async () => {
@@ -204,13 +231,61 @@ describe('buildManifest', () => {
       bytesTotal: 3 * 2 ** 20 + 1,
     });
     // Byte progress arrives during a big file, not only after it.
-    expect(seen.some((p) => p.filesDone === 0 && p.bytesDone > 0)).toBe(true);
+    expect(seen.some((p) => p.filesDone < 2 && p.bytesDone > 1 && p.bytesDone < 3 * 2 ** 20)).toBe(
+      true,
+    );
   });
 
   it('records the size actually hashed, and a newer mtime does not change the content', async () => {
     const s = await site({ 'a.js': 'abc' });
     await utimes(join(s.dir, 'a.js'), new Date(), new Date(Date.now() + 10_000));
-    const { manifest } = await buildManifest(s.dir);
-    expect(manifest.assets[0]?.size).toBe(3);
+    const built = await buildManifest(s.dir);
+    expect(assetsOf(built)[0]?.size).toBe(3);
+  });
+});
+
+describe('shard retention', () => {
+  const shardFiles = async (s: TempSite) => (await readdir(shardsDirOf(s.dir))).sort();
+  const shardFileOf = (built: BuildResult) => `${built.release.root.shards[0]}.json`;
+
+  it('keeps the shards of the current and previous two releases and removes older ones', async () => {
+    const s = await site({ 'a.js': '1', 'b.css': 'b' });
+    const builds: BuildResult[] = [];
+    for (const content of ['1', '2', '3', '4']) {
+      await s.write('a.js', content);
+      builds.push(await buildManifest(s.dir));
+    }
+    expect(await shardFiles(s)).toEqual(builds.slice(1).map(shardFileOf).sort());
+    // Rebuilding the same content is not a new release: nothing more is pruned.
+    await buildManifest(s.dir);
+    expect(await shardFiles(s)).toHaveLength(3);
+  });
+
+  it('prunes nothing when the release log is damaged (what old tabs need is unknown)', async () => {
+    const s = await site({ 'a.js': '1' });
+    const first = await buildManifest(s.dir);
+    await s.write('a.js', '2');
+    const second = await buildManifest(s.dir);
+    await s.write('peerconnect/releases.json', '[{"version":"nope"}]');
+    await s.write('a.js', '3');
+    const third = await buildManifest(s.dir);
+    expect(await shardFiles(s)).toEqual(
+      expect.arrayContaining([first, second, third].map(shardFileOf)),
+    );
+  });
+
+  it('spreads a large site over shards the root names, each listing its own paths', async () => {
+    const files = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`i/${i}.js`, `${i}`]));
+    const s = await site(files);
+    const built = await buildManifest(s.dir);
+    const { root } = built.release;
+    expect(root.shards.length).toBe(3);
+    expect(root.assetCount).toBe(600);
+    let listed = 0;
+    for (const [index, sha] of root.shards.entries()) {
+      const bytes = await readFile(join(shardsDirOf(s.dir), `${sha}.json`));
+      listed += (await parseManifestShard(new Uint8Array(bytes), root, index)).assets.length;
+    }
+    expect(listed).toBe(600);
   });
 });

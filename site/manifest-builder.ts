@@ -1,20 +1,15 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  createManifest,
-  MANIFEST_FILE,
-  MANIFEST_LIMITS,
-  type Manifest,
-  type ManifestAsset,
-  OUTPUT_DIR,
-} from '../protocol/index.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { buildManifestFiles, MANIFEST_LIMITS, type ManifestAsset } from '../protocol/index.js';
 import { contentTypeFor } from './content-type.js';
 import { errorReason } from './error-reason.js';
 import { SiteError } from './errors.js';
 import { hashFile } from './file-hash.js';
-import { type SkippedFile, scanSite } from './site-scan.js';
+import { manifestPathOf, writeRelease } from './manifest-writer.js';
+import { releaseOf, type SiteRelease } from './site-release.js';
+import { type ScannedAsset, type SkippedFile, scanSite } from './site-scan.js';
+
+/** Files hashed at once: small files are bound by system calls, which overlap. */
+const HASH_CONCURRENCY = 16;
 
 export interface BuildProgress {
   filesDone: number;
@@ -31,7 +26,7 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
-  manifest: Manifest;
+  release: SiteRelease;
   manifestPath: string;
   files: number;
   bytes: number;
@@ -44,11 +39,10 @@ export interface BuildResult {
   skipped: SkippedFile[];
 }
 
-export function manifestPathOf(siteDir: string): string {
-  return join(siteDir, OUTPUT_DIR, MANIFEST_FILE);
-}
-
-/** Scans a site, hashes its assets and writes `<site>/peerconnect/manifest.json` atomically. */
+/**
+ * Scans a site, hashes its assets and writes the release: the root at
+ * `<site>/peerconnect/manifest.json` and its shards under `<site>/peerconnect/shards/`.
+ */
 export async function buildManifest(
   siteDir: string,
   options: BuildOptions = {},
@@ -69,7 +63,7 @@ export async function buildManifest(
   };
   const skipped = [...scan.skipped];
   const assets: ManifestAsset[] = [];
-  for (const scanned of scan.assets) {
+  const hashOne = async (scanned: ScannedAsset) => {
     try {
       const hashes = await hashFile(scanned.filePath, (bytes) => {
         progress.bytesDone += bytes;
@@ -91,7 +85,12 @@ export async function buildManifest(
     }
     progress.filesDone++;
     options.onProgress?.(progress);
-  }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < scan.assets.length) await hashOne(scan.assets[next++]!);
+  };
+  await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
   if (assets.length === 0 && !options.allowEmpty) {
     const note = skipped.length > 0 ? ` (${skipped.length} skipped)` : '';
     throw new SiteError(
@@ -99,17 +98,11 @@ export async function buildManifest(
       `${scan.root} has no images, fonts, styles, scripts, media or wasm files${note}`,
     );
   }
-  const manifest = await createManifest(assets);
-  const manifestPath = manifestPathOf(scan.root);
-  try {
-    await mkdir(join(scan.root, OUTPUT_DIR), { recursive: true });
-    await writeFileAtomic(manifestPath, JSON.stringify(manifest));
-  } catch (err) {
-    throw new SiteError('manifest-write-failed', `${manifestPath}: ${errorReason(err)}`);
-  }
+  const release = releaseOf(await buildManifestFiles(assets));
+  await writeRelease(scan.root, release);
   return {
-    manifest,
-    manifestPath,
+    release,
+    manifestPath: manifestPathOf(scan.root),
     files: assets.length,
     bytes: assets.reduce((sum, asset) => sum + asset.size, 0),
     durationMs: performance.now() - started,
