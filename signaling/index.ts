@@ -1,4 +1,5 @@
-/** WebSocket signaling: swarms, relaying offers and answers, limits and metrics. */
+/** WebSocket signaling: swarms per site, content-id announcements and finds, relaying, limits and metrics. */
 
+export { DEFAULT_MIN_SWARM } from './signal-limits.js';
 export { SIGNAL_METRIC_NAMES } from './signal-metrics.js';
 export { attachSignaling, type Signaling, type SignalingOptions } from './signal-server.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import {
-  Bitfield,
   type ClientMessage,
   encodeSignalMessage,
   type IceServer,
@@ -9,12 +8,13 @@ import {
   parseClientMessage,
   type ServerMessage,
   SIGNALING_LIMITS,
+  SIGNALING_PROTOCOL,
   type SignalingErrorCode,
 } from '../protocol/index.js';
 import { TokenBucket } from './rate-limiter.js';
 import { CLOSE_CODES, SIGNAL_SERVER_LIMITS as LIMITS } from './signal-limits.js';
 import type { SignalMetrics } from './signal-metrics.js';
-import type { Swarm, SwarmMember } from './swarm.js';
+import type { Joined, Swarm, SwarmMember } from './swarm.js';
 import type { SwarmDirectory } from './swarm-directory.js';
 
 /** Error ws raises (before closing with 1009) for a frame over `maxPayload`. */
@@ -27,19 +27,36 @@ interface Rejection {
   readonly details: string;
 }
 
-interface Joined {
+interface Membership {
   readonly swarm: Swarm;
-  readonly member: SwarmMember;
+  readonly joined: Joined;
+}
+
+type Message<T extends ClientMessage['t']> = Extract<ClientMessage, { t: T }>;
+
+/** What a connection needs from its server, fixed when its upgrade is accepted. */
+export interface ConnectionContext {
+  readonly directory: SwarmDirectory;
+  readonly metrics: SignalMetrics;
+  /** The swarm this socket joins (swarm-key.ts): decided by its upgrade, never by the client. */
+  readonly swarmKey: string;
+  /** The ICE servers for this client's `welcome`; undefined leaves the field out. */
+  readonly iceServers?: () => IceServer[];
 }
 
 /**
  * One client's WebSocket: rate limiting, parsing, the join state and the swarm operations.
  * Every way a connection ends (client close, policy close, heartbeat, shutdown) goes through
- * ws's 'close' event, the single teardown path.
+ * ws's 'close' event, the single teardown path, which also drops every id the client announced.
+ *
+ * Cost per message, so no client can make one message expensive: announce and withdraw are
+ * O(ids in the message) <= maxIdsPerMessage, find is O(max) <= maxFoundPeers whatever the
+ * number of holders, signal is O(1). Teardown is O(ids announced), paid for by the announces.
  */
 export class SignalConnection {
-  private joined: Joined | undefined;
+  private membership: Membership | undefined;
   private readonly messages = new TokenBucket(LIMITS.messagesPerSecond, LIMITS.messageBurst);
+  private readonly finds = new TokenBucket(LIMITS.findsPerSecond, LIMITS.findBurst);
   private readonly drops = new TokenBucket(LIMITS.droppedPerSecond, LIMITS.droppedBurst);
   private badInARow = 0;
   private alive = true;
@@ -47,11 +64,8 @@ export class SignalConnection {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly directory: SwarmDirectory,
-    private readonly metrics: SignalMetrics,
+    private readonly context: ConnectionContext,
     onClose: () => void,
-    /** The ICE servers for this client's `welcome`; undefined leaves the field out. */
-    private readonly iceServers?: () => IceServer[],
   ) {
     ws.on('message', (data, isBinary) => this.onFrame(isBinary ? undefined : data.toString()));
     ws.on('pong', () => {
@@ -59,7 +73,7 @@ export class SignalConnection {
     });
     // ws closes the socket itself after any error; we only count the one clients can cause.
     ws.on('error', (err: Error & { code?: string }) => {
-      if (err.code === WS_TOO_LARGE) this.metrics.errors.inc({ code: 'too-large' });
+      if (err.code === WS_TOO_LARGE) this.context.metrics.errors.inc({ code: 'too-large' });
     });
     this.closed = new Promise((resolve) => {
       ws.once('close', () => {
@@ -96,9 +110,17 @@ export class SignalConnection {
     this.ws.send(encodeSignalMessage(message));
   }
 
-  private sendError({ code, details }: Rejection): void {
-    this.metrics.errors.inc({ code });
+  /** Answers a refused message, and closes a client whose refusals show it is broken or hostile. */
+  private refuse({ code, details }: Rejection): void {
+    this.context.metrics.errors.inc({ code });
     this.send({ t: 'error', code, message: details });
+    if (code === 'protocol-mismatch') {
+      this.ws.close(CLOSE_CODES.protocolMismatch, `speak signaling protocol ${SIGNALING_PROTOCOL}`);
+    } else if (code === 'rate-limited' && !this.drops.take()) {
+      this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+    } else if (code === 'bad-message' && ++this.badInARow >= LIMITS.maxBadMessagesInARow) {
+      this.ws.close(CLOSE_CODES.policyViolation, 'too many malformed messages');
+    }
   }
 
   /** `text` is undefined for a binary frame. */
@@ -107,19 +129,12 @@ export class SignalConnection {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // Throttle before parsing, so a flood of garbage costs as little as a flood of valid frames.
     if (!this.messages.take()) {
-      this.sendError({ code: 'rate-limited', details: 'too many messages' });
-      if (!this.drops.take()) this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+      this.refuse({ code: 'rate-limited', details: 'too many messages' });
       return;
     }
     const rejection = this.handleText(text);
-    if (!rejection) {
-      this.badInARow = 0;
-      return;
-    }
-    this.sendError(rejection);
-    if (rejection.code === 'bad-message' && ++this.badInARow >= LIMITS.maxBadMessagesInARow) {
-      this.ws.close(CLOSE_CODES.policyViolation, 'too many malformed messages');
-    }
+    if (rejection) this.refuse(rejection);
+    else this.badInARow = 0;
   }
 
   private handleText(text: string | undefined): Rejection | undefined {
@@ -132,76 +147,84 @@ export class SignalConnection {
       const details = err instanceof PeerConnectError ? (err.details ?? err.message) : 'malformed';
       return { code: 'bad-message', details };
     }
-    this.metrics.messages.inc({ type: message.t });
+    this.context.metrics.messages.inc({ type: message.t });
     if (message.t === 'join') return this.join(message);
-    if (!this.joined) return { code: 'not-joined', details: `join before ${message.t}` };
+    if (!this.membership) return { code: 'not-joined', details: `join before ${message.t}` };
     switch (message.t) {
-      case 'have':
-        return this.have(this.joined, message.have);
+      case 'announce':
+        return this.announce(this.membership, message);
+      case 'withdraw':
+        this.membership.swarm.withdraw(this.membership.joined, message.ids);
+        return undefined;
       case 'find':
-        return this.find(this.joined, message);
+        return this.find(this.membership, message);
       case 'signal':
-        return this.relay(this.joined, message);
+        return this.relay(this.membership, message);
     }
   }
 
-  private join(message: Extract<ClientMessage, { t: 'join' }>): Rejection | undefined {
-    if (this.joined) return { code: 'already-joined', details: 'one join per connection' };
-    const existing = this.directory.get(message.swarm);
-    if (existing && existing.assets !== message.assets) {
-      return { code: 'bad-message', details: `this swarm has ${existing.assets} assets` };
+  private join({ protocol }: Message<'join'>): Rejection | undefined {
+    if (this.membership) return { code: 'already-joined', details: 'one join per connection' };
+    if (protocol !== SIGNALING_PROTOCOL) {
+      return {
+        code: 'protocol-mismatch',
+        details: `this server speaks protocol ${SIGNALING_PROTOCOL}, not ${protocol}`,
+      };
     }
-    const have = decodeHave(message.assets, message.have);
-    if (!have) return { code: 'bad-message', details: `have is not a ${message.assets}-bit field` };
+    const { directory, swarmKey } = this.context;
+    const existing = directory.get(swarmKey);
     let peerId = randomPeerId();
     while (existing?.has(peerId)) peerId = randomPeerId();
     const member: SwarmMember = { peerId, send: (m) => this.send(m) };
-    const swarm = this.directory.join(message.swarm, member, have);
-    this.joined = { swarm, member };
-    const iceServers = this.iceServers?.();
-    this.send({ t: 'welcome', peerId, peers: swarm.size - 1, ...(iceServers && { iceServers }) });
+    this.membership = directory.join(swarmKey, member);
+    const iceServers = this.context.iceServers?.();
+    this.send({
+      t: 'welcome',
+      peerId,
+      peers: this.membership.swarm.size - 1,
+      minSwarm: directory.minSwarm,
+      ...(iceServers && { iceServers }),
+    });
     return undefined;
   }
 
-  private have({ swarm, member }: Joined, text: string): Rejection | undefined {
-    const have = decodeHave(swarm.assets, text);
-    if (!have) return { code: 'bad-message', details: `have is not a ${swarm.assets}-bit field` };
-    swarm.setHave(member.peerId, have);
-    return undefined;
+  private announce(
+    { swarm, joined }: Membership,
+    { ids }: Message<'announce'>,
+  ): Rejection | undefined {
+    const cap = SIGNALING_LIMITS.maxAnnouncedIds;
+    const ignored = swarm.announce(joined, ids, cap);
+    if (ignored === 0) return undefined;
+    return { code: 'too-many-ids', details: `${ignored} ids ignored: at most ${cap} per peer` };
   }
 
-  private find(
-    { swarm, member }: Joined,
-    { id, asset, max }: Extract<ClientMessage, { t: 'find' }>,
-  ): undefined {
-    const limit = max ?? SIGNALING_LIMITS.maxFoundPeers;
-    const peers = swarm.findHolders(asset, limit, member.peerId);
-    this.send({ t: 'found', id, asset, peers });
+  private find({ swarm, joined }: Membership, message: Message<'find'>): Rejection | undefined {
+    const { id, content, max } = message;
+    // A refused find is still answered, so the asker goes to the origin now rather than waiting.
+    if (!this.finds.take()) {
+      this.send({ t: 'found', id, content, peers: [] });
+      return { code: 'rate-limited', details: `too many finds (find ${id})` };
+    }
+    const peers = swarm.findHolders(joined, content, max ?? SIGNALING_LIMITS.maxFoundPeers);
+    this.send({ t: 'found', id, content, peers });
     return undefined;
   }
 
   private relay(
-    { swarm, member }: Joined,
-    { to, data }: Extract<ClientMessage, { t: 'signal' }>,
+    { swarm, joined }: Membership,
+    { to, data }: Message<'signal'>,
   ): Rejection | undefined {
-    const target = to === member.peerId ? undefined : swarm.member(to);
+    const from = joined.member.peerId;
+    const target = to === from ? undefined : swarm.member(to);
     if (!target) return { code: 'unknown-peer', details: `no peer ${to} in this swarm` };
-    target.send({ t: 'signal', from: member.peerId, data });
+    target.send({ t: 'signal', from, data });
     return undefined;
   }
 
   private teardown(): void {
-    if (!this.joined) return;
-    this.directory.leave(this.joined.swarm, this.joined.member.peerId);
-    this.joined = undefined;
-  }
-}
-
-function decodeHave(assets: number, text: string): Bitfield | undefined {
-  try {
-    return Bitfield.fromBase64(assets, text);
-  } catch {
-    return undefined;
+    if (!this.membership) return;
+    this.context.directory.leave(this.membership.swarm, this.membership.joined);
+    this.membership = undefined;
   }
 }
 

@@ -10,6 +10,14 @@ export const SIGNAL_SERVER_LIMITS = {
   droppedBurst: 100,
   /** ...and per second over time: a client that keeps exceeding the rate by more is closed. */
   droppedPerSecond: 10,
+  /**
+   * Sustained `find`s per second per connection, within the message rate: a page load asks
+   * once per asset it loads, while learning who holds what across a site would need one per
+   * content id, so this is what makes enumerating holders slow.
+   */
+  findsPerSecond: 20,
+  /** `find`s a connection may send at once (a page's first burst of assets). */
+  findBurst: 100,
   /** Malformed messages in a row before the connection is closed: a client that bad is broken. */
   maxBadMessagesInARow: 10,
   /** A client with this much unsent data queued is not reading; drop it rather than buffer. */
@@ -22,4 +30,9 @@ export const SIGNAL_SERVER_LIMITS = {
 export const CLOSE_CODES = {
   goingAway: 1001,
   policyViolation: 1008,
+  /** A `join` that names another SIGNALING_PROTOCOL (4000–4999 are for applications). */
+  protocolMismatch: 4000,
 } as const;
+
+/** `minSwarm` when SignalingOptions leave it out: any one other peer, so two visitors work. */
+export const DEFAULT_MIN_SWARM = 1;

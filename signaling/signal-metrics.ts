@@ -14,6 +14,7 @@ export const SIGNAL_METRIC_NAMES = {
   connections: 'peerconnect_signal_connections',
   swarms: 'peerconnect_signal_swarms',
   largestSwarm: 'peerconnect_signal_largest_swarm_peers',
+  announcedIds: 'peerconnect_signal_announced_ids',
   messages: 'peerconnect_signal_messages_total',
   errors: 'peerconnect_signal_errors_total',
 } as const;
@@ -21,7 +22,12 @@ export const SIGNAL_METRIC_NAMES = {
 /** Gauges are read from live state at scrape time, so they can never drift from it. */
 export function createSignalMetrics(
   registry: Registry,
-  live: { connections(): number; swarms(): number; largestSwarm(): number },
+  live: {
+    connections(): number;
+    swarms(): number;
+    largestSwarm(): number;
+    announcedIds(): number;
+  },
 ): SignalMetrics {
   const registers = [registry];
   new Gauge({
@@ -34,7 +40,7 @@ export function createSignalMetrics(
   });
   new Gauge({
     name: SIGNAL_METRIC_NAMES.swarms,
-    help: 'Swarms (manifest versions) with at least one joined peer.',
+    help: 'Swarms (sites) with at least one joined peer.',
     registers,
     collect() {
       this.set(live.swarms());
@@ -46,6 +52,14 @@ export function createSignalMetrics(
     registers,
     collect() {
       this.set(live.largestSwarm());
+    },
+  });
+  new Gauge({
+    name: SIGNAL_METRIC_NAMES.announcedIds,
+    help: 'Content ids announced and held in memory, counted once per announcing peer.',
+    registers,
+    collect() {
+      this.set(live.announcedIds());
     },
   });
   const messages = new Counter({

@@ -1,74 +1,107 @@
 import { describe, expect, it } from 'vitest';
-import { Bitfield } from '../protocol/index.js';
-import { Swarm, type SwarmMember } from './swarm.js';
+import type { ServerMessage } from '../protocol/index.js';
+import { type Joined, Swarm, type SwarmMember } from './swarm.js';
 import { SwarmDirectory } from './swarm-directory.js';
 
-const ASSETS = 12;
+const CAP = 100;
 
-function member(peerId: string): SwarmMember {
-  return { peerId, send: () => {} };
-}
-
-function field(...indexes: number[]): Bitfield {
-  const bits = new Bitfield(ASSETS);
-  for (const i of indexes) bits.set(i);
-  return bits;
+function member(peerId: string): SwarmMember & { inbox: ServerMessage[] } {
+  const inbox: ServerMessage[] = [];
+  return { peerId, inbox, send: (m) => inbox.push(m) };
 }
 
 describe('Swarm', () => {
-  it('indexes holders by asset and follows have updates and removal', () => {
-    const swarm = new Swarm('s', ASSETS);
-    swarm.add(member('a'), field(0, 9));
-    swarm.add(member('b'), field(9, 11));
-    expect(swarm.findHolders(9, 8, 'x').sort()).toEqual(['a', 'b']);
-    expect(swarm.findHolders(9, 8, 'a')).toEqual(['b']);
-    swarm.setHave('b', field(1));
-    expect(swarm.findHolders(11, 8, 'x')).toEqual([]);
-    expect(swarm.findHolders(1, 8, 'x')).toEqual(['b']);
-    swarm.remove('a');
-    expect(swarm.findHolders(0, 8, 'x')).toEqual([]);
-    expect(swarm.size).toBe(1);
+  it('finds holders of a content id, never the asker, and forgets a removed peer', () => {
+    const swarm = new Swarm('https://site.example', 1);
+    const a = swarm.add(member('a'));
+    const b = swarm.add(member('b'));
+    const c = swarm.add(member('c'));
+    swarm.announce(a, ['x', 'y'], CAP);
+    swarm.announce(b, ['y'], CAP);
+    expect(swarm.findHolders(c, 'y', 8).sort()).toEqual(['a', 'b']);
+    expect(swarm.findHolders(a, 'y', 8)).toEqual(['b']);
+    swarm.withdraw(b, ['y']);
+    expect(swarm.findHolders(c, 'y', 8)).toEqual(['a']);
+    expect(swarm.announced).toBe(2);
+    swarm.remove(a);
+    expect(swarm.findHolders(c, 'x', 8)).toEqual([]);
+    expect(swarm.announced).toBe(0);
+    expect(swarm.member('a')).toBeUndefined();
   });
 
-  it('samples at most max holders', () => {
-    const swarm = new Swarm('s', ASSETS);
-    for (let i = 0; i < 20; i++) swarm.add(member(`p${i}`), field(3));
-    const sample = swarm.findHolders(3, 5, 'p0');
-    expect(sample).toHaveLength(5);
-    expect(new Set(sample).size).toBe(5);
-    expect(sample).not.toContain('p0');
+  it('answers no holders until the asker sees minSwarm other peers', () => {
+    const swarm = new Swarm('s', 3);
+    const members: Joined[] = [];
+    const holder = swarm.add(member('h'));
+    swarm.announce(holder, ['x'], CAP);
+    const asker = swarm.add(member('q'));
+    for (const id of ['p1', 'p2']) {
+      expect(swarm.findHolders(asker, 'x', 8)).toEqual([]);
+      members.push(swarm.add(member(id)));
+    }
+    expect(swarm.findHolders(asker, 'x', 8)).toEqual(['h']);
+    swarm.remove(members[0] as Joined);
+    expect(swarm.findHolders(asker, 'x', 8)).toEqual([]);
   });
 
-  it('refuses a bitfield of the wrong length and a duplicate id', () => {
-    const swarm = new Swarm('s', ASSETS);
-    expect(() => swarm.add(member('a'), new Bitfield(ASSETS + 1))).toThrow(RangeError);
-    swarm.add(member('a'), field());
-    expect(() => swarm.add(member('a'), field())).toThrow();
-    expect(() => swarm.setHave('a', new Bitfield(3))).toThrow(RangeError);
+  it('tells the others when quorum is reached and lost, only on changes', () => {
+    const swarm = new Swarm('s', 2);
+    const m = ['a', 'b', 'c', 'd'].map(member);
+    const [a, b, c, d] = m.map((x) => swarm.add(x)) as [Joined, Joined, Joined, Joined];
+    const [ia, ib, ic, id] = m.map((x) => x.inbox) as [
+      ServerMessage[],
+      ServerMessage[],
+      ServerMessage[],
+      ServerMessage[],
+    ];
+    // The third peer gives a and b their two others; c learns it from its welcome instead.
+    expect(ia).toEqual([{ t: 'quorum', reached: true }]);
+    expect(ib).toEqual([{ t: 'quorum', reached: true }]);
+    expect(ic).toEqual([]);
+    expect(id).toEqual([]);
+    swarm.remove(d);
+    expect(ia).toHaveLength(1);
+    swarm.remove(c);
+    for (const inbox of [ia, ib]) expect(inbox.at(-1)).toEqual({ t: 'quorum', reached: false });
+    expect(ic).toEqual([]);
+    swarm.remove(b);
+    expect(ia).toHaveLength(2);
+    swarm.remove(a);
+  });
+
+  it('refuses a duplicate peer id', () => {
+    const swarm = new Swarm('s', 1);
+    swarm.add(member('a'));
+    expect(() => swarm.add(member('a'))).toThrow();
   });
 });
 
 describe('SwarmDirectory', () => {
   it('creates a swarm on first join and forgets it when the last peer leaves', () => {
-    const directory = new SwarmDirectory();
-    const swarm = directory.join('s', member('a'), field());
-    expect(swarm.assets).toBe(ASSETS);
-    expect(directory.join('s', member('b'), field())).toBe(swarm);
-    directory.leave(swarm, 'a');
+    const directory = new SwarmDirectory(1);
+    const first = directory.join('s', member('a'));
+    const second = directory.join('s', member('b'));
+    expect(second.swarm).toBe(first.swarm);
+    expect(first.swarm.minSwarm).toBe(1);
+    directory.leave(first.swarm, first.joined);
     expect(directory.size).toBe(1);
-    directory.leave(swarm, 'b');
+    directory.leave(second.swarm, second.joined);
     expect(directory.size).toBe(0);
     expect(directory.get('s')).toBeUndefined();
   });
 
-  it('knows the size of its largest swarm', () => {
-    const directory = new SwarmDirectory();
+  it('knows its largest swarm and the ids announced across swarms', () => {
+    const directory = new SwarmDirectory(1);
     expect(directory.largestSwarm).toBe(0);
-    const big = directory.join('big', member('a'), field());
-    directory.join('big', member('b'), field());
-    directory.join('small', member('c'), field());
+    const big = directory.join('big', member('a'));
+    directory.join('big', member('b'));
+    const small = directory.join('small', member('c'));
+    big.swarm.announce(big.joined, ['x', 'y'], CAP);
+    small.swarm.announce(small.joined, ['x'], CAP);
     expect(directory.largestSwarm).toBe(2);
-    directory.leave(big, 'a');
+    expect(directory.announced).toBe(3);
+    directory.leave(big.swarm, big.joined);
     expect(directory.largestSwarm).toBe(1);
+    expect(directory.announced).toBe(1);
   });
 });

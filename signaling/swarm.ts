@@ -1,4 +1,6 @@
-import type { Bitfield, ServerMessage } from '../protocol/index.js';
+import type { ServerMessage } from '../protocol/index.js';
+import { createHolder, type Holder, HolderIndex } from './holder-index.js';
+import type { RandomInt } from './random-sample.js';
 
 /**
  * Someone reachable in a swarm. Today that is a local WebSocket connection; with Redis scale-out
@@ -10,108 +12,86 @@ export interface SwarmMember {
   send(message: ServerMessage): void;
 }
 
-interface Entry {
+/** A member as the swarm holds it: who it is and what it announced. */
+export interface Joined extends Holder {
   readonly member: SwarmMember;
-  have: Bitfield;
 }
 
-/** The peers sharing one manifest version, and which of them hold which asset. */
+/**
+ * The peers of one site (keyed by its origin, not by a release), which content ids each holds,
+ * and whether there are enough of them (`minSwarm` others) for anyone to learn who holds what.
+ */
 export class Swarm {
-  private readonly entries = new Map<string, Entry>();
-  /** Asset index -> holders, so `find` costs O(holders) rather than O(peers x assets). */
-  private readonly holders = new Map<number, Set<string>>();
+  private readonly members = new Map<string, Joined>();
+  private readonly index = new HolderIndex<Joined>();
 
   constructor(
-    readonly id: string,
-    readonly assets: number,
+    readonly key: string,
+    readonly minSwarm: number,
+    private readonly random?: RandomInt,
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.members.size;
+  }
+
+  /** (peer, content id) pairs announced in this swarm. */
+  get announced(): number {
+    return this.index.announced;
   }
 
   has(peerId: string): boolean {
-    return this.entries.has(peerId);
+    return this.members.has(peerId);
   }
 
   member(peerId: string): SwarmMember | undefined {
-    return this.entries.get(peerId)?.member;
+    return this.members.get(peerId)?.member;
   }
 
-  add(member: SwarmMember, have: Bitfield): void {
-    if (this.entries.has(member.peerId)) throw new Error(`peer ${member.peerId} already joined`);
-    this.checkLength(have);
-    this.entries.set(member.peerId, { member, have });
-    this.index(member.peerId, undefined, have);
+  /** Whether a member sees at least `minSwarm` other peers. */
+  get quorate(): boolean {
+    return this.members.size - 1 >= this.minSwarm;
   }
 
-  setHave(peerId: string, have: Bitfield): void {
-    const entry = this.entries.get(peerId);
-    if (!entry) return;
-    this.checkLength(have);
-    this.index(peerId, entry.have, have);
-    entry.have = have;
+  /**
+   * Adds `member`; if that brings the others to `minSwarm`, tells each of them (the joiner
+   * learns it from its welcome). Such a broadcast reaches exactly `minSwarm` members, so its
+   * cost is bounded by SIGNALING_LIMITS.maxMinSwarm however large the swarm grows.
+   */
+  add(member: SwarmMember): Joined {
+    if (this.members.has(member.peerId)) throw new Error(`peer ${member.peerId} already joined`);
+    const joined: Joined = { ...createHolder(), member };
+    this.members.set(member.peerId, joined);
+    if (this.members.size - 1 === this.minSwarm) this.broadcastQuorum(joined, true);
+    return joined;
   }
 
-  remove(peerId: string): void {
-    const entry = this.entries.get(peerId);
-    if (!entry) return;
-    this.index(peerId, entry.have, undefined);
-    this.entries.delete(peerId);
+  /** Removes `joined` and everything it announced; tells the rest if quorum is lost. */
+  remove(joined: Joined): void {
+    if (this.members.get(joined.member.peerId) !== joined) return;
+    this.index.removeAll(joined);
+    this.members.delete(joined.member.peerId);
+    if (this.members.size === this.minSwarm) this.broadcastQuorum(joined, false);
   }
 
-  /** Up to `max` holders of `asset` other than `except`, chosen at random to spread the load. */
-  findHolders(asset: number, max: number, except: string): string[] {
-    const sample: string[] = [];
-    let seen = 0;
-    // Reservoir sampling: one pass over the holders, memory bounded by `max`.
-    for (const peerId of this.holders.get(asset) ?? []) {
-      if (peerId === except) continue;
-      seen++;
-      if (sample.length < max) sample.push(peerId);
-      else {
-        const slot = Math.floor(Math.random() * seen);
-        if (slot < max) sample[slot] = peerId;
-      }
-    }
-    return sample;
+  /** Adds content ids to what `joined` holds, up to `cap`; returns how many were ignored. */
+  announce(joined: Joined, ids: readonly string[], cap: number): number {
+    return this.index.add(joined, ids, cap);
   }
 
-  /** Moves `peerId` between holder sets for every bit that differs; compares a byte at a time. */
-  private index(peerId: string, before: Bitfield | undefined, after: Bitfield | undefined): void {
-    const byteLength = Math.ceil(this.assets / 8);
-    for (let i = 0; i < byteLength; i++) {
-      const old = before?.bytes[i] ?? 0;
-      const now = after?.bytes[i] ?? 0;
-      if (old === now) continue;
-      for (let bit = 0; bit < 8; bit++) {
-        const mask = 0x80 >> bit;
-        if (((old ^ now) & mask) === 0) continue;
-        const asset = i * 8 + bit;
-        if (now & mask) this.holdersOf(asset).add(peerId);
-        else this.dropHolder(asset, peerId);
-      }
-    }
+  withdraw(joined: Joined, ids: readonly string[]): void {
+    this.index.remove(joined, ids);
   }
 
-  private holdersOf(asset: number): Set<string> {
-    let set = this.holders.get(asset);
-    if (!set) {
-      set = new Set();
-      this.holders.set(asset, set);
-    }
-    return set;
+  /** Up to `max` random holders of `id` besides the asker; none while the swarm is too small. */
+  findHolders(asker: Joined, id: string, max: number): string[] {
+    if (!this.quorate) return [];
+    return this.index.sample(id, max, asker, this.random).map((h) => h.member.peerId);
   }
 
-  private dropHolder(asset: number, peerId: string): void {
-    const set = this.holders.get(asset);
-    set?.delete(peerId);
-    if (set?.size === 0) this.holders.delete(asset);
-  }
-
-  private checkLength(have: Bitfield): void {
-    if (have.length !== this.assets) {
-      throw new RangeError(`bitfield of ${have.length} bits for a swarm of ${this.assets} assets`);
+  private broadcastQuorum(except: Joined, reached: boolean): void {
+    for (const joined of this.members.values()) {
+      if (joined !== except) joined.member.send({ t: 'quorum', reached });
     }
   }
 }
