@@ -1,9 +1,4 @@
-import {
-  type Bitfield,
-  type DialFailure,
-  PeerConnectError,
-  type SignalData,
-} from '../protocol/index.js';
+import { type DialFailure, PeerConnectError, type SignalData } from '../protocol/index.js';
 import { BanList } from './ban-list.js';
 import { AGENT_LIMITS } from './config.js';
 import { debug } from './log.js';
@@ -22,9 +17,6 @@ export type DialOutcome =
 
 export interface PeerPoolOptions {
   relay: SignalRelay;
-  manifestVersion: string;
-  assets: number;
-  localHave: () => Bitfield;
   onUpload: UploadHandler;
   onChange?: () => void;
   /** Each dial's outcome, for diagnostics: the candidate pair that won, or why it failed. */
@@ -69,11 +61,6 @@ export class PeerPool {
     return since !== undefined && Date.now() - since >= AGENT_LIMITS.peerDialWaitMs;
   }
 
-  /** Connected peers that said they hold `asset`. */
-  holders(asset: number): Peer[] {
-    return [...this.peers.values()].filter((peer) => peer.remoteHave.has(asset));
-  }
-
   /** An open peer, reusing an existing or pending connection. */
   connect(id: string): Promise<Peer> {
     if (this.closed) return Promise.reject(new PeerConnectError('peer-closed', 'pool closed'));
@@ -116,10 +103,6 @@ export class PeerPool {
     (this.peers.get(id) ?? this.connections.get(id))?.destroy(error);
   }
 
-  broadcastHave(bitfield: Bitfield): void {
-    for (const peer of this.peers.values()) peer.sendHave(bitfield);
-  }
-
   close(): void {
     this.closed = true;
     clearInterval(this.sweepTimer);
@@ -152,13 +135,7 @@ export class PeerPool {
     });
     const ready: Promise<Peer> = connection.opened.then(
       () => {
-        const peer = new Peer({
-          connection,
-          manifestVersion: this.options.manifestVersion,
-          assets: this.options.assets,
-          localHave: this.options.localHave(),
-          onUpload: this.options.onUpload,
-        });
+        const peer = new Peer({ connection, onUpload: this.options.onUpload });
         this.peers.set(id, peer);
         this.connecting.delete(id);
         this.connectingSince.delete(id);

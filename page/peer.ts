@@ -1,10 +1,7 @@
 import {
-  Bitfield,
   decodeWireMessage,
   encodeWireMessage,
-  fromHex,
   PeerConnectError,
-  toHex,
   WIRE_VERSION,
   type WireMessage,
 } from '../protocol/index.js';
@@ -19,7 +16,8 @@ export interface ChunkSink {
 
 export interface UploadRequest {
   id: number;
-  asset: number;
+  /** The asset's full sha-256, in hex. */
+  sha256: string;
   first: number;
   count: number;
 }
@@ -39,10 +37,8 @@ interface OutgoingRequest {
  */
 export class Peer {
   readonly id: string;
-  remoteHave: Bitfield;
   lastActivity = Date.now();
   private readonly conn: PeerConnection;
-  private readonly manifestVersion: string;
   private readonly onUpload: UploadHandler;
   private readonly outgoing = new Map<number, OutgoingRequest>();
   private readonly uploads = new Map<number, AbortController>();
@@ -53,24 +49,14 @@ export class Peer {
 
   constructor(options: {
     connection: PeerConnection;
-    manifestVersion: string;
-    assets: number;
-    localHave: Bitfield;
     onUpload: UploadHandler;
   }) {
     this.conn = options.connection;
     this.id = this.conn.remoteId;
-    this.manifestVersion = options.manifestVersion;
     this.onUpload = options.onUpload;
-    this.remoteHave = new Bitfield(options.assets);
     this.conn.onMessage((data) => this.receive(data));
     this.conn.onClose((err) => this.teardown(err));
-    this.write({
-      type: 'hello',
-      version: WIRE_VERSION,
-      manifestVersion: fromHex(this.manifestVersion),
-    });
-    this.write({ type: 'have', bitfield: options.localHave.bytes });
+    this.write({ type: 'hello', version: WIRE_VERSION });
   }
 
   get closed(): boolean {
@@ -85,12 +71,8 @@ export class Peer {
     return this.uploads.size;
   }
 
-  sendHave(bitfield: Bitfield): void {
-    if (!this.closed) this.write({ type: 'have', bitfield: bitfield.bytes });
-  }
-
-  /** Asks for chunks [first, first + count) of `asset`; returns an id for `cancel`. */
-  request(asset: number, first: number, count: number, sink: ChunkSink): number {
+  /** Asks for chunks [first, first + count) of the asset `sha256`; returns an id for `cancel`. */
+  request(sha256: string, first: number, count: number, sink: ChunkSink): number {
     const id = this.nextRequestId++;
     if (this.closed) {
       queueMicrotask(() => sink.onEnd(new PeerConnectError('peer-closed', 'asked a closed peer')));
@@ -100,7 +82,7 @@ export class Peer {
     this.outgoing.set(id, entry);
     this.lastActivity = Date.now();
     if (this.outgoing.size === 1) this.armStallTimer();
-    this.write({ type: 'request', id, asset, first, count });
+    this.write({ type: 'request', id, sha256, first, count });
     return id;
   }
 
@@ -159,16 +141,10 @@ export class Peer {
     }
     switch (message.type) {
       case 'hello':
-        if (
-          message.version !== WIRE_VERSION ||
-          toHex(message.manifestVersion) !== this.manifestVersion
-        ) {
-          throw new PeerConnectError('bad-wire-message', 'different protocol or manifest version');
+        if (message.version !== WIRE_VERSION) {
+          throw new PeerConnectError('bad-wire-message', `wire version ${message.version}`);
         }
         this.helloReceived = true;
-        return;
-      case 'have':
-        this.remoteHave = new Bitfield(this.remoteHave.length, message.bitfield);
         return;
       case 'request': {
         if (this.uploads.has(message.id))

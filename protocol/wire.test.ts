@@ -10,8 +10,10 @@ import {
   type WireMessage,
 } from './wire.js';
 
-function versionBytes(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + seed) & 0xff);
+function hashHex(seed: number): string {
+  return Array.from({ length: 32 }, (_, i) =>
+    ((i * 7 + seed) & 0xff).toString(16).padStart(2, '0'),
+  ).join('');
 }
 
 /** Asserts that decoding `data` throws PeerConnectError('bad-wire-message'). */
@@ -39,13 +41,13 @@ function ofSize(type: number, size: number): ArrayBuffer {
 
 describe('wire round trip', () => {
   const messages: WireMessage[] = [
-    { type: 'hello', version: WIRE_VERSION, manifestVersion: versionBytes(3) },
-    { type: 'hello', version: 255, manifestVersion: versionBytes(200) },
-    { type: 'request', id: 1, asset: 2, first: 3, count: 4 },
+    { type: 'hello', version: WIRE_VERSION },
+    { type: 'hello', version: 255 },
+    { type: 'request', id: 1, sha256: hashHex(3), first: 3, count: 4 },
     {
       type: 'request',
       id: 0xffff_ffff,
-      asset: 0x1234_5678,
+      sha256: hashHex(200),
       first: 0xdead_beef,
       count: WIRE_LIMITS.maxChunksPerRequest,
     },
@@ -55,12 +57,6 @@ describe('wire round trip', () => {
     { type: 'cancel', id: 42 },
     { type: 'cancel', id: 0xffff_ffff },
     { type: 'busy', id: 17 },
-    { type: 'have', bitfield: new Uint8Array([0x80, 0x01, 0xff, 0x00]) },
-    { type: 'have', bitfield: new Uint8Array(0) },
-    {
-      type: 'have',
-      bitfield: Uint8Array.from({ length: WIRE_LIMITS.maxMessageBytes - 1 }, (_, i) => i & 0xff),
-    },
     ...WIRE_ERROR_CODES.map((code, i): WireMessage => ({ type: 'error', id: 100 + i, code })),
   ];
 
@@ -75,10 +71,13 @@ describe('wire round trip', () => {
   }
 
   it('uses big-endian fields at fixed offsets', () => {
+    const sha256 = hashHex(9);
     const encoded = new Uint8Array(
-      encodeWireMessage({ type: 'request', id: 0x01020304, asset: 5, first: 6, count: 7 }),
+      encodeWireMessage({ type: 'request', id: 0x01020304, sha256, first: 6, count: 7 }),
     );
-    expect([...encoded]).toEqual([1, 1, 2, 3, 4, 0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 7]);
+    expect([...encoded.slice(0, 5)]).toEqual([1, 1, 2, 3, 4]);
+    expect(Buffer.from(encoded.slice(5, 37)).toString('hex')).toBe(sha256);
+    expect([...encoded.slice(37)]).toEqual([0, 0, 0, 6, 0, 0, 0, 7]);
   });
 
   it('encodes each error code as its index', () => {
@@ -88,16 +87,12 @@ describe('wire round trip', () => {
     }
   });
 
-  it('refuses to encode a hello whose manifest version is not 32 bytes', () => {
-    expect(() =>
-      encodeWireMessage({ type: 'hello', version: 1, manifestVersion: new Uint8Array(31) }),
-    ).toThrow(PeerConnectError);
-  });
-
-  it('refuses to encode a have bitfield that does not fit one message', () => {
-    expect(() =>
-      encodeWireMessage({ type: 'have', bitfield: new Uint8Array(WIRE_LIMITS.maxMessageBytes) }),
-    ).toThrow(PeerConnectError);
+  it('refuses to encode a request for something that is not a sha-256', () => {
+    for (const sha256 of ['', 'ab', hashHex(1).toUpperCase(), `${hashHex(1)}00`]) {
+      expect(() =>
+        encodeWireMessage({ type: 'request', id: 1, sha256, first: 0, count: 1 }),
+      ).toThrow(PeerConnectError);
+    }
   });
 });
 
@@ -108,24 +103,18 @@ describe('decodeWireMessage rejects', () => {
 
   it('a message over 64 KiB', () => {
     const oversized = new Uint8Array(WIRE_LIMITS.maxMessageBytes + 1);
-    oversized[0] = MESSAGE_TYPES.have;
+    oversized[0] = MESSAGE_TYPES.cancel;
     expectBadWire(oversized.buffer);
-    // The same have message at exactly the limit is fine.
-    const atLimit = decodeWireMessage(oversized.slice(0, WIRE_LIMITS.maxMessageBytes).buffer);
-    expect(atLimit.type).toBe('have');
-    expect(atLimit.type === 'have' && atLimit.bitfield.length).toBe(
-      WIRE_LIMITS.maxMessageBytes - 1,
-    );
   });
 
-  it('unknown message types', () => {
-    for (const type of [7, 8, 100, 255]) expectBadWire(bytes(type, 0, 0, 0, 1));
+  it('unknown message types, and v1 `have`', () => {
+    for (const type of [4, 7, 8, 100, 255]) expectBadWire(bytes(type, 0, 0, 0, 1));
   });
 
   it('wrong length for each fixed-size type', () => {
     const sizes: Record<string, number> = {
-      hello: 34,
-      request: 17,
+      hello: 2,
+      request: 45,
       chunk: 13,
       cancel: 5,
       busy: 5,
@@ -141,15 +130,19 @@ describe('decodeWireMessage rejects', () => {
 
   it('a request for 0 chunks or more than maxChunksPerRequest', () => {
     const request = (count: number) => {
-      const view = new DataView(new ArrayBuffer(17));
+      const view = new DataView(new ArrayBuffer(45));
       view.setUint8(0, MESSAGE_TYPES.request);
-      view.setUint32(13, count);
+      view.setUint32(41, count);
       return view.buffer;
     };
     expectBadWire(request(0));
     expectBadWire(request(WIRE_LIMITS.maxChunksPerRequest + 1));
     expectBadWire(request(0xffff_ffff));
-    expect(decodeWireMessage(request(1))).toMatchObject({ type: 'request', count: 1 });
+    expect(decodeWireMessage(request(1))).toMatchObject({
+      type: 'request',
+      sha256: '0'.repeat(64),
+      count: 1,
+    });
     expect(decodeWireMessage(request(WIRE_LIMITS.maxChunksPerRequest))).toMatchObject({
       count: WIRE_LIMITS.maxChunksPerRequest,
     });

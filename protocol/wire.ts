@@ -1,14 +1,17 @@
 import { KIB } from './constants.js';
 import { PeerConnectError } from './errors.js';
+import { fromHex, SHA256_HEX, toHex } from './hash.js';
 
 /**
  * The peer wire protocol: binary messages over one ordered, reliable RTCDataChannel. Every
  * message is at most WIRE_LIMITS.maxMessageBytes so any WebRTC stack can carry it. A chunk is
  * sent as a small `chunk` header followed by exactly one body message of `length` raw bytes;
  * the channel is ordered, so the body is always the very next message.
+ * v2: assets are asked for by their full sha-256 (the swarm spans releases, so there is no
+ * shared asset index), and peers tell each other nothing about what they hold: no `have`.
  */
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 export const WIRE_LIMITS = {
   maxMessageBytes: 64 * KIB,
@@ -21,7 +24,7 @@ export const MESSAGE_TYPES = {
   request: 1,
   chunk: 2,
   cancel: 3,
-  have: 4,
+  // 4 was v1's `have`: left unused so a v1 peer's frame is rejected, not misread.
   busy: 5,
   error: 6,
 } as const;
@@ -31,21 +34,20 @@ export const WIRE_ERROR_CODES = ['not-found', 'bad-request', 'internal', 'budget
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
 export type WireMessage =
-  /** First message each side sends: protocol version and the manifest version it serves. */
-  | { type: 'hello'; version: number; manifestVersion: Uint8Array }
-  | { type: 'request'; id: number; asset: number; first: number; count: number }
+  /** First message each side sends: its protocol version. */
+  | { type: 'hello'; version: number }
+  /** Chunks [first, first + count) of the asset whose sha-256 (hex here, 32 raw bytes on the wire) is `sha256`. */
+  | { type: 'request'; id: number; sha256: string; first: number; count: number }
   | { type: 'chunk'; id: number; index: number; length: number }
   | { type: 'cancel'; id: number }
-  /** The full set of assets the sender holds, as raw bitfield bytes. */
-  | { type: 'have'; bitfield: Uint8Array }
   | { type: 'busy'; id: number }
   | { type: 'error'; id: number; code: WireErrorCode };
 
-const MANIFEST_VERSION_BYTES = 32;
+const SHA256_BYTES = 32;
 
 const SIZES = {
-  hello: 2 + MANIFEST_VERSION_BYTES,
-  request: 17,
+  hello: 2,
+  request: 13 + SHA256_BYTES,
   chunk: 13,
   cancel: 5,
   busy: 5,
@@ -59,21 +61,21 @@ function bad(details: string): never {
 export function encodeWireMessage(message: WireMessage): ArrayBuffer {
   switch (message.type) {
     case 'hello': {
-      if (message.manifestVersion.length !== MANIFEST_VERSION_BYTES) bad('manifest version size');
       const out = new Uint8Array(SIZES.hello);
       out[0] = MESSAGE_TYPES.hello;
       out[1] = message.version;
-      out.set(message.manifestVersion, 2);
       return out.buffer;
     }
     case 'request': {
-      const view = new DataView(new ArrayBuffer(SIZES.request));
+      if (!SHA256_HEX.test(message.sha256)) bad('request for something that is not a sha-256');
+      const out = new Uint8Array(SIZES.request);
+      const view = new DataView(out.buffer);
       view.setUint8(0, MESSAGE_TYPES.request);
       view.setUint32(1, message.id);
-      view.setUint32(5, message.asset);
-      view.setUint32(9, message.first);
-      view.setUint32(13, message.count);
-      return view.buffer;
+      out.set(fromHex(message.sha256), 5);
+      view.setUint32(5 + SHA256_BYTES, message.first);
+      view.setUint32(9 + SHA256_BYTES, message.count);
+      return out.buffer;
     }
     case 'chunk': {
       const view = new DataView(new ArrayBuffer(SIZES.chunk));
@@ -89,13 +91,6 @@ export function encodeWireMessage(message: WireMessage): ArrayBuffer {
       view.setUint8(0, MESSAGE_TYPES[message.type]);
       view.setUint32(1, message.id);
       return view.buffer;
-    }
-    case 'have': {
-      if (message.bitfield.length + 1 > WIRE_LIMITS.maxMessageBytes) bad('bitfield too large');
-      const out = new Uint8Array(1 + message.bitfield.length);
-      out[0] = MESSAGE_TYPES.have;
-      out.set(message.bitfield, 1);
-      return out.buffer;
     }
     case 'error': {
       const view = new DataView(new ArrayBuffer(SIZES.error));
@@ -121,21 +116,17 @@ export function decodeWireMessage(data: ArrayBuffer): WireMessage {
   switch (type) {
     case MESSAGE_TYPES.hello: {
       const view = expectSize(data, SIZES.hello, 'hello');
-      return {
-        type: 'hello',
-        version: view.getUint8(1),
-        manifestVersion: new Uint8Array(data.slice(2)),
-      };
+      return { type: 'hello', version: view.getUint8(1) };
     }
     case MESSAGE_TYPES.request: {
       const view = expectSize(data, SIZES.request, 'request');
-      const count = view.getUint32(13);
+      const count = view.getUint32(9 + SHA256_BYTES);
       if (count === 0 || count > WIRE_LIMITS.maxChunksPerRequest) bad(`request of ${count} chunks`);
       return {
         type: 'request',
         id: view.getUint32(1),
-        asset: view.getUint32(5),
-        first: view.getUint32(9),
+        sha256: toHex(new Uint8Array(data, 5, SHA256_BYTES)),
+        first: view.getUint32(5 + SHA256_BYTES),
         count,
       };
     }
@@ -149,8 +140,6 @@ export function decodeWireMessage(data: ArrayBuffer): WireMessage {
       return { type: 'cancel', id: expectSize(data, SIZES.cancel, 'cancel').getUint32(1) };
     case MESSAGE_TYPES.busy:
       return { type: 'busy', id: expectSize(data, SIZES.busy, 'busy').getUint32(1) };
-    case MESSAGE_TYPES.have:
-      return { type: 'have', bitfield: new Uint8Array(data.slice(1)) };
     case MESSAGE_TYPES.error: {
       const view = expectSize(data, SIZES.error, 'error');
       const code = WIRE_ERROR_CODES[view.getUint8(5)];
