@@ -1,4 +1,4 @@
-import { KIB, MIB } from '../protocol/index.js';
+import { KIB, MB, MIB } from '../protocol/index.js';
 
 /** Every deadline, size and limit of the peer agent, in one place. */
 export const AGENT_LIMITS = {
@@ -44,8 +44,13 @@ export const AGENT_LIMITS = {
   maxQueuedUploadsPerPeer: 96,
   /** A peer that does not read what we send for this long is dropped (it holds an upload slot). */
   sendDrainTimeoutMs: 10_000,
-  /** Upload budget per session (the visitor's bandwidth is theirs). */
-  uploadBudgetBytes: 512 * MIB,
+  /**
+   * Upload budget per browser session unless the site sets one (`data-upload-budget`): 50 MB,
+   * what a phone user on a metered plan accepts; the visitor's bandwidth is theirs.
+   */
+  uploadBudgetBytes: 50 * MB,
+  /** Burst of an upload rate cap: one request's worth (16 chunks), so pacing starts past it. */
+  uploadBurstBytes: 1 * MIB,
   /** A connection with no transfer for this long is closed to free resources... */
   peerIdleMs: 120_000,
   /** ...checked this often. */

@@ -1,34 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  CHUNK_SIZE,
-  chunkCount,
-  createManifest,
-  type ManifestAsset,
-  PeerConnectError,
-} from '../protocol/index.js';
+import { CHUNK_SIZE, chunkCount, type ManifestAsset, PeerConnectError } from '../protocol/index.js';
 import { assetOf, tick, within } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import { AssetDownload } from './download.js';
 import type { ChunkSink, Peer } from './peer.js';
 import type { PeerPool } from './peer-pool.js';
 
-const ASSET_INDEX = 4;
-
-/** A real manifest entry (via createManifest) over random bytes. */
+/** A manifest entry over random bytes. */
 async function makeAsset(size: number): Promise<{ asset: ManifestAsset; bytes: Uint8Array }> {
   const bytes = new Uint8Array(randomBytes(size));
-  const manifest = await createManifest([
-    { ...assetOf('/other.css', new Uint8Array(1), 'text/css'), chunks: [] },
-    assetOf('/movie.bin', bytes),
-  ]);
-  const asset = manifest.assets.find((a) => a.path === '/movie.bin')!;
-  return { asset, bytes };
+  return { asset: assetOf('/movie.bin', bytes), bytes };
 }
 
 interface FakeRequest {
   id: number;
-  asset: number;
+  sha256: string;
   first: number;
   count: number;
   sink: ChunkSink;
@@ -75,8 +62,8 @@ class FakePeer {
     return [...this.outstanding.keys()];
   }
 
-  request(asset: number, first: number, count: number, sink: ChunkSink): number {
-    const request = { id: this.nextId++, asset, first, count, sink };
+  request(sha256: string, first: number, count: number, sink: ChunkSink): number {
+    const request = { id: this.nextId++, sha256, first, count, sink };
     this.requests.push(request);
     this.outstanding.set(request.id, request);
     if (this.behaviour.refuseToSend) {
@@ -137,7 +124,11 @@ class FakePeer {
   }
 }
 
-/** Exactly what AssetDownload uses of PeerPool. Like the real pool, `ban` closes the peer. */
+/**
+ * Exactly what AssetDownload uses of PeerPool. Like the real pool, `ban` closes the peer.
+ * `holderPeers` are what signaling finds by default, and reachable; `reachable` ones only when
+ * a test's own find names them.
+ */
 class FakePool {
   readonly bans: { id: string; error: PeerConnectError }[] = [];
   readonly dialed: string[] = [];
@@ -148,14 +139,13 @@ class FakePool {
     private readonly dialError = new PeerConnectError('peer-timeout', 'connect'),
   ) {}
 
-  holders(asset: number): Peer[] {
-    expect(asset).toBe(ASSET_INDEX);
-    return this.holderPeers.filter((p) => !p.closed) as unknown as Peer[];
+  holderIds(): string[] {
+    return this.holderPeers.filter((p) => !p.closed).map((p) => p.id);
   }
 
   async connect(id: string): Promise<Peer> {
     this.dialed.push(id);
-    const peer = this.reachable.find((p) => p.id === id);
+    const peer = [...this.holderPeers, ...this.reachable].find((p) => p.id === id && !p.closed);
     if (!peer || this.isUseless(id)) throw this.dialError;
     return peer as unknown as Peer;
   }
@@ -208,12 +198,11 @@ function sameBytes(got: Uint8Array, want: Uint8Array): boolean {
 function download(
   asset: ManifestAsset,
   pool: FakePool,
-  findPeers: () => Promise<string[]> = async () => [],
+  findPeers: () => Promise<string[]> = async () => pool.holderIds(),
 ) {
   const out = collectingSink();
   const job = new AssetDownload({
     asset,
-    index: ASSET_INDEX,
     pool: pool as unknown as PeerPool,
     findPeers,
     sink: out.sink,
@@ -240,7 +229,7 @@ describe('AssetDownload', () => {
     // Each chunk asked for once, in requests no larger than chunksPerRequest.
     expect(peer.askedFor()).toEqual(ALL);
     expect(peer.requests.every((r) => r.count <= AGENT_LIMITS.chunksPerRequest)).toBe(true);
-    expect(peer.requests.every((r) => r.asset === ASSET_INDEX)).toBe(true);
+    expect(peer.requests.every((r) => r.sha256 === asset.sha256)).toBe(true);
     expect(pool.bans).toEqual([]);
   });
 

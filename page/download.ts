@@ -11,9 +11,8 @@ import type { PeerPool } from './peer-pool.js';
 
 export interface DownloadOptions {
   asset: ManifestAsset;
-  index: number;
   pool: PeerPool;
-  /** Asks signaling for more holders of the asset. */
+  /** Asks signaling for holders of the asset. */
   findPeers: () => Promise<string[]>;
   /** Verified chunks in order, then one `onEnd`. */
   sink: ChunkSink;
@@ -55,8 +54,7 @@ export class AssetDownload {
       this.finish();
       return;
     }
-    for (const peer of this.options.pool.holders(this.options.index)) this.addPeer(peer);
-    if (this.active.size < AGENT_LIMITS.peersPerDownload) void this.searchPeers();
+    void this.searchPeers();
   }
 
   cancel(): void {
@@ -177,7 +175,7 @@ export class AssetDownload {
           }
         },
       };
-      id = peer.request(this.options.index, range.first, range.last - range.first + 1, sink);
+      id = peer.request(this.options.asset.sha256, range.first, range.last - range.first + 1, sink);
       if (!ended) requests.set(id, requeue);
     }
   }

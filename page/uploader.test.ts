@@ -1,30 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import {
-  CHUNK_SIZE,
-  createManifest,
-  ManifestIndex,
-  verifyChunk,
-  type WireMessage,
-} from '../protocol/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHUNK_SIZE, MIB, verifyChunk, type WireMessage } from '../protocol/index.js';
 import { assetOf, tick } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import type { Peer, UploadRequest } from './peer.js';
+import { type UploadPolicy, uploadPolicyOf } from './upload-policy.js';
 import { type BlobSource, createUploader, type UploadStats } from './uploader.js';
 
 const BYTES = new Uint8Array(randomBytes(3 * CHUNK_SIZE + 100));
 const SMALL = new Uint8Array(randomBytes(500));
+/** 24 chunks: past the 16-chunk burst of a rate cap. */
+const LARGE = new Uint8Array(randomBytes(24 * CHUNK_SIZE));
+const ASSETS = {
+  big: assetOf('/big.bin', BYTES),
+  small: assetOf('/small.bin', SMALL),
+  large: assetOf('/large.bin', LARGE),
+};
 
-async function setup(options: { store?: BlobSource; stats?: UploadStats } = {}) {
-  const manifest = await createManifest([assetOf('/big.bin', BYTES), assetOf('/small.bin', SMALL)]);
-  const index = new ManifestIndex(manifest);
-  const big = index.indexOf('/big.bin')!;
-  const small = index.indexOf('/small.bin')!;
+async function setup(
+  options: { store?: BlobSource; stats?: UploadStats; policy?: Partial<UploadPolicy> } = {},
+) {
   const blobs = new Map([
-    [manifest.assets[big]!.sha256, new Blob([BYTES])],
-    [manifest.assets[small]!.sha256, new Blob([SMALL])],
+    [ASSETS.big.sha256, new Blob([BYTES])],
+    [ASSETS.small.sha256, new Blob([SMALL])],
+    [ASSETS.large.sha256, new Blob([LARGE])],
   ]);
   const reads: string[] = [];
+  const missing: string[] = [];
   const store: BlobSource = options.store ?? {
     getBlob: async (hash) => {
       reads.push(hash);
@@ -32,12 +34,15 @@ async function setup(options: { store?: BlobSource; stats?: UploadStats } = {}) 
     },
   };
   const stats = options.stats ?? { bytesUploaded: 0 };
+  const policy = { ...uploadPolicyOf(undefined), ...options.policy };
   const upload = createUploader({
-    manifest: index,
     store,
     stats,
+    policy,
+    onMissing: (sha256) => missing.push(sha256),
   });
-  return { upload, index, big, small, stats, reads };
+  const { big, small, large } = ASSETS;
+  return { upload, big: big.sha256, small: small.sha256, large: large.sha256, stats, reads, missing };
 }
 
 /** A store whose reads wait until `release()`: uploads pile up behind them. */
@@ -88,13 +93,13 @@ class FakePeer {
   }
 }
 
-function request(id: number, asset: number, first: number, count: number): UploadRequest {
-  return { id, asset, first, count };
+function request(id: number, sha256: string, first: number, count: number): UploadRequest {
+  return { id, sha256, first, count };
 }
 
 describe('createUploader', () => {
   it('serves the requested range as chunk-sized messages that verify', async () => {
-    const { upload, index, big, stats, reads } = await setup();
+    const { upload, big, stats, reads } = await setup();
     const peer = new FakePeer();
     upload(peer.asPeer, request(9, big, 1, 3), new AbortController().signal);
     await peer.ended;
@@ -104,7 +109,7 @@ describe('createUploader', () => {
       [9, 2, CHUNK_SIZE],
       [9, 3, 100],
     ]);
-    const asset = index.get(big)!;
+    const asset = ASSETS.big;
     for (const chunk of peer.chunks) {
       expect(await verifyChunk(asset, chunk.index, chunk.data)).toBe(true);
       const want = BYTES.slice(chunk.index * CHUNK_SIZE, (chunk.index + 1) * CHUNK_SIZE);
@@ -128,26 +133,14 @@ describe('createUploader', () => {
     expect(stats.bytesUploaded).toBe(SMALL.length + CHUNK_SIZE);
   });
 
-  it('answers not-found when the store lacks the asset or holds other bytes', async () => {
-    const missing = await setup({ store: { getBlob: async () => undefined } });
+  it('answers not-found when the store lacks the content, and reports it missing', async () => {
+    const { upload, small, missing } = await setup({ store: { getBlob: async () => undefined } });
     const peer = new FakePeer();
-    upload(missing, peer, 3);
+    upload(peer.asPeer, request(3, small, 0, 1), new AbortController().signal);
     await peer.ended;
     expect(peer.ends).toEqual([{ id: 3, reply: { type: 'error', id: 3, code: 'not-found' } }]);
     expect(peer.chunks).toEqual([]);
-
-    const wrongSize = await setup({
-      store: { getBlob: async () => new Blob([new Uint8Array(10)]) },
-    });
-    const other = new FakePeer();
-    upload(wrongSize, other, 4);
-    await other.ended;
-    expect(other.ends).toEqual([{ id: 4, reply: { type: 'error', id: 4, code: 'not-found' } }]);
-    expect(other.chunks).toEqual([]);
-
-    function upload(s: Awaited<ReturnType<typeof setup>>, p: FakePeer, id: number) {
-      s.upload(p.asPeer, request(id, s.big, 0, 1), new AbortController().signal);
-    }
+    expect(missing).toEqual([small]);
   });
 
   it('answers internal when the store fails', async () => {
@@ -164,26 +157,26 @@ describe('createUploader', () => {
     expect(peer.ends).toEqual([{ id: 5, reply: { type: 'error', id: 5, code: 'internal' } }]);
   });
 
-  it('answers bad-request for a range past the end or an unknown asset, without reading', async () => {
-    const { upload, big, small, index, reads } = await setup();
-    const cases: [number, number, number][] = [
+  it('answers bad-request for a range past the end of what the store holds', async () => {
+    const { upload, big, small } = await setup();
+    const cases: [string, number, number][] = [
       [big, 0, 5],
       [big, 3, 2],
       [big, 4, 1],
       [small, 1, 1],
-      [index.size, 0, 1],
     ];
-    for (const [i, [asset, first, count]] of cases.entries()) {
+    for (const [i, [sha256, first, count]] of cases.entries()) {
       const peer = new FakePeer();
-      upload(peer.asPeer, request(i, asset, first, count), new AbortController().signal);
+      upload(peer.asPeer, request(i, sha256, first, count), new AbortController().signal);
+      await peer.ended;
       expect(peer.ends).toEqual([{ id: i, reply: { type: 'error', id: i, code: 'bad-request' } }]);
+      expect(peer.chunks).toEqual([]);
     }
     // The last whole range is fine.
     const ok = new FakePeer();
     upload(ok.asPeer, request(99, big, 0, 4), new AbortController().signal);
     await ok.ended;
     expect(ok.ends).toEqual([{ id: 99, reply: undefined }]);
-    expect(reads).toHaveLength(1);
   });
 
   it('queues past maxConcurrentUploads, answers busy past the queue, and serves the queue in order', async () => {
@@ -272,11 +265,24 @@ describe('createUploader', () => {
     expect(peer.ends).toEqual([{ id: 1, reply: { type: 'error', id: 1, code: 'budget' } }]);
     expect(spent.reads).toEqual([]);
 
-    const almost = await setup({ stats: { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes - 1 } });
+    // What fits exactly is served; one byte more than the budget left is not.
+    const exact = await setup({
+      stats: { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes - SMALL.length },
+    });
     const served = new FakePeer();
-    almost.upload(served.asPeer, request(2, almost.big, 0, 1), new AbortController().signal);
+    exact.upload(served.asPeer, request(2, exact.small, 0, 1), new AbortController().signal);
     await served.ended;
     expect(served.ends).toEqual([{ id: 2, reply: undefined }]);
+    expect(exact.stats.bytesUploaded).toBe(AGENT_LIMITS.uploadBudgetBytes);
+
+    const over = await setup({
+      stats: { bytesUploaded: AGENT_LIMITS.uploadBudgetBytes - SMALL.length + 1 },
+    });
+    const refused = new FakePeer();
+    over.upload(refused.asPeer, request(3, over.small, 0, 1), new AbortController().signal);
+    await refused.ended;
+    expect(refused.ends).toEqual([{ id: 3, reply: { type: 'error', id: 3, code: 'budget' } }]);
+    expect(refused.chunks).toEqual([]);
   });
 
   it('stops sending when the request is aborted', async () => {
@@ -311,5 +317,103 @@ describe('createUploader', () => {
     await peer.ended;
     expect(peer.chunks.map((c) => c.index)).toEqual([0]);
     expect(peer.ends).toEqual([{ id: 8, reply: undefined }]);
+  });
+
+  it('never overruns the budget with concurrent uploads waiting on backpressure', async () => {
+    const budget = 5 * CHUNK_SIZE;
+    const { upload, large, stats } = await setup({ policy: { budgetBytes: budget } });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const peers = Array.from({ length: 4 }, () => new FakePeer());
+    for (const [i, peer] of peers.entries()) {
+      peer.gate = gate;
+      upload(peer.asPeer, request(i, large, 0, 4), new AbortController().signal);
+    }
+    for (let i = 0; i < 20; i++) await tick();
+    open();
+    await Promise.all(peers.map((p) => p.ended));
+    const sent = peers.reduce((n, p) => n + p.chunks.length, 0);
+    expect(sent).toBe(5);
+    expect(stats.bytesUploaded).toBe(budget);
+  });
+
+  describe('rate caps', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sends the burst at once, then paces to the total rate', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const { upload, large } = await setup({ policy: { rateBytesPerSec: MIB } });
+      const peer = new FakePeer();
+      upload(peer.asPeer, request(1, large, 0, 24), new AbortController().signal);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(peer.chunks).toHaveLength(AGENT_LIMITS.uploadBurstBytes / CHUNK_SIZE);
+      // 8 chunks of 64 KiB more at 1 MiB/s: half a second.
+      await vi.advanceTimersByTimeAsync(240);
+      expect(peer.chunks.length).toBeGreaterThan(16);
+      expect(peer.chunks.length).toBeLessThan(24);
+      await vi.advanceTimersByTimeAsync(300);
+      await peer.ended;
+      expect(peer.chunks).toHaveLength(24);
+    });
+
+    it('caps each peer on its own: a second peer gets its own burst', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const { upload, large } = await setup({ policy: { peerRateBytesPerSec: MIB } });
+      const one = new FakePeer();
+      const two = new FakePeer();
+      upload(one.asPeer, request(1, large, 0, 16), new AbortController().signal);
+      upload(one.asPeer, request(2, large, 16, 8), new AbortController().signal);
+      upload(two.asPeer, request(3, large, 0, 16), new AbortController().signal);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(one.chunks).toHaveLength(16);
+      expect(two.chunks).toHaveLength(16);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(one.chunks).toHaveLength(24);
+    });
+
+    it('stops pacing at once when the request is cancelled', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const { upload, large } = await setup({ policy: { rateBytesPerSec: CHUNK_SIZE } });
+      const peer = new FakePeer();
+      const cancel = new AbortController();
+      upload(peer.asPeer, request(1, large, 0, 24), cancel.signal);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(peer.chunks).toHaveLength(16);
+      cancel.abort();
+      await vi.advanceTimersByTimeAsync(0);
+      await peer.ended;
+      expect(peer.chunks).toHaveLength(16);
+    });
+  });
+
+  describe('on a cellular connection', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    function goCellular(): void {
+      vi.stubGlobal('navigator', {
+        connection: Object.assign(new EventTarget(), { type: 'cellular' }),
+      });
+    }
+
+    it('uploads nothing unless the site allows it', async () => {
+      goCellular();
+      const refusing = await setup();
+      const peer = new FakePeer();
+      refusing.upload(peer.asPeer, request(1, refusing.small, 0, 1), new AbortController().signal);
+      expect(peer.ends).toEqual([{ id: 1, reply: { type: 'error', id: 1, code: 'budget' } }]);
+      expect(refusing.reads).toEqual([]);
+
+      const allowing = await setup({ policy: { allowCellular: true } });
+      const served = new FakePeer();
+      allowing.upload(served.asPeer, request(2, allowing.small, 0, 1), new AbortController().signal);
+      await served.ended;
+      expect(served.ends).toEqual([{ id: 2, reply: undefined }]);
+    });
   });
 });

@@ -1,6 +1,8 @@
-import { CHUNK_SIZE, chunkCount, type ManifestIndex } from '../protocol/index.js';
+import { CHUNK_SIZE, chunkCount } from '../protocol/index.js';
 import { AGENT_LIMITS } from './config.js';
 import type { Peer, UploadHandler, UploadRequest } from './peer.js';
+import { TokenBucket } from './token-bucket.js';
+import { type UploadPolicy, uploadPause } from './upload-policy.js';
 
 export interface BlobSource {
   getBlob(sha256: string): Promise<Blob | undefined>;
@@ -16,19 +18,54 @@ interface QueuedUpload {
   signal: AbortSignal;
 }
 
+/** Waits `ms`, or less when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
 /**
- * Serves peers' requests from the local asset store: one store read per request, then chunk
- * after chunk under the data channel's backpressure. A page asks for all its assets at once,
- * so requests past the concurrency cap wait in a queue (a data channel is no faster with more
- * uploads at a time). Each peer gets a share of the slots and of the queue, so one downloader
- * cannot crowd out the rest; past its share a peer gets `busy`, past the session's upload
- * budget (checked before every chunk) `error budget`.
+ * Serves peers' requests for content (by sha-256) from the local asset store, whatever release
+ * stored it: one store read per request, then chunk after chunk under the data channel's
+ * backpressure and the site's rate caps. A page asks for all its assets at once, so requests
+ * past the concurrency cap wait in a queue (a data channel is no faster with more uploads at a
+ * time). Each peer gets a share of the slots and of the queue, so one downloader cannot crowd
+ * out the rest; past its share a peer gets `busy`. With uploads paused (the session's budget,
+ * checked before every chunk, or a cellular connection) a peer gets `error budget`.
  */
 export function createUploader(options: {
-  manifest: ManifestIndex;
   store: BlobSource;
   stats: UploadStats;
+  policy: UploadPolicy;
+  /** The store no longer holds `sha256` (evicted, or found damaged): stop announcing it. */
+  onMissing?: (sha256: string) => void;
 }): UploadHandler {
+  const { policy } = options;
+  const burst = AGENT_LIMITS.uploadBurstBytes;
+  const total = policy.rateBytesPerSec ? new TokenBucket(policy.rateBytesPerSec, burst) : undefined;
+  // Kept for the peer's life: a peer that pauses between requests gets no fresh burst early.
+  const perPeerRate = new WeakMap<Peer, TokenBucket>();
+  const peerBucket = (peer: Peer): TokenBucket | undefined => {
+    if (!policy.peerRateBytesPerSec) return undefined;
+    let bucket = perPeerRate.get(peer);
+    if (!bucket) {
+      bucket = new TokenBucket(policy.peerRateBytesPerSec, burst);
+      perPeerRate.set(peer, bucket);
+    }
+    return bucket;
+  };
+  /** Paused, or `bytes` more would overrun the budget. */
+  const refused = (bytes = 0) =>
+    uploadPause(policy, options.stats.bytesUploaded) !== undefined ||
+    options.stats.bytesUploaded + bytes > policy.budgetBytes;
+
   let running = 0;
   const queue: QueuedUpload[] = [];
   const perPeer = new Map<Peer, { running: number; queued: number }>();
@@ -73,28 +110,40 @@ export function createUploader(options: {
   };
 
   const serve = async ({ peer, request, signal }: QueuedUpload): Promise<void> => {
-    const asset = options.manifest.get(request.asset)!;
     const last = request.first + request.count - 1;
     try {
-      const blob = await options.store.getBlob(asset.sha256);
-      if (!blob || blob.size !== asset.size) {
+      const blob = await options.store.getBlob(request.sha256);
+      if (!blob) {
+        options.onMissing?.(request.sha256);
         peer.endUpload(request.id, { type: 'error', id: request.id, code: 'not-found' });
+        return;
+      }
+      if (last >= chunkCount(blob.size)) {
+        peer.endUpload(request.id, { type: 'error', id: request.id, code: 'bad-request' });
         return;
       }
       const start = request.first * CHUNK_SIZE;
       const bytes = await blob
-        .slice(start, Math.min(asset.size, (last + 1) * CHUNK_SIZE))
+        .slice(start, Math.min(blob.size, (last + 1) * CHUNK_SIZE))
         .arrayBuffer();
       for (let index = request.first; index <= last; index++) {
         if (signal.aborted || peer.closed) break;
-        if (options.stats.bytesUploaded >= AGENT_LIMITS.uploadBudgetBytes) {
+        const offset = (index - request.first) * CHUNK_SIZE;
+        const chunk = bytes.slice(offset, offset + CHUNK_SIZE);
+        if (refused(chunk.byteLength)) {
           peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
           return;
         }
-        const offset = (index - request.first) * CHUNK_SIZE;
-        const chunk = bytes.slice(offset, offset + CHUNK_SIZE);
-        await peer.sendChunk(request.id, index, chunk);
+        const wait = Math.max(
+          total?.reserve(chunk.byteLength) ?? 0,
+          peerBucket(peer)?.reserve(chunk.byteLength) ?? 0,
+        );
+        if (wait > 0) await pause(wait, signal);
+        if (signal.aborted || peer.closed) break;
+        // Counted before the send waits on backpressure: concurrent uploads then never
+        // all pass the budget check with the same last bytes.
         options.stats.bytesUploaded += chunk.byteLength;
+        await peer.sendChunk(request.id, index, chunk);
       }
       peer.endUpload(request.id);
     } catch {
@@ -103,13 +152,7 @@ export function createUploader(options: {
   };
 
   return (peer, request, signal) => {
-    const asset = options.manifest.get(request.asset);
-    const last = request.first + request.count - 1;
-    if (!asset || last >= chunkCount(asset.size)) {
-      peer.endUpload(request.id, { type: 'error', id: request.id, code: 'bad-request' });
-      return;
-    }
-    if (options.stats.bytesUploaded >= AGENT_LIMITS.uploadBudgetBytes) {
+    if (refused()) {
       peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
       return;
     }

@@ -2,6 +2,8 @@
 
 export const KIB = 1024;
 export const MIB = 1024 * KIB;
+/** Decimal megabyte, as people and plans count bytes. */
+export const MB = 1000 * 1000;
 
 /** Assets are hashed, requested and verified in chunks of this size (the last one may be shorter). */
 export const CHUNK_SIZE = 64 * KIB;
