@@ -1,10 +1,12 @@
 import { PATHS } from '../protocol/index.js';
 import { PeerConnectApi } from './api.js';
 import { missingPageFeatures } from './feature-support.js';
+import { recheckStandDown, stoodDown } from './kill-switch.js';
 import { runWhenLeader } from './leader-election.js';
 import { debug } from './log.js';
 import { beaconUrl, configuredIceServers, signalUrl, startLeaderAgent } from './peer-agent.js';
 import { startStatsBeacon } from './stats-beacon.js';
+import { uploadPolicyOf } from './upload-policy.js';
 
 declare global {
   interface Window {
@@ -25,8 +27,17 @@ function main(): void {
     debug('PeerConnect steps aside; this browser lacks', missing.join(', '));
     return;
   }
+  if (stoodDown()) {
+    // The site stood PeerConnect down: the plain site, until its root says otherwise.
+    debug('PeerConnect is disabled by the site');
+    void recheckStandDown();
+    return;
+  }
   const script = document.currentScript as HTMLScriptElement | null;
-  const api = new PeerConnectApi();
+  const api = new PeerConnectApi({
+    policy: uploadPolicyOf(script?.dataset),
+    consentRequired: script?.dataset.consent === 'required',
+  });
   window.peerconnect = api;
   navigator.serviceWorker
     .register(PATHS.serviceWorker, { scope: '/', updateViaCache: 'none' })
@@ -37,7 +48,7 @@ function main(): void {
     debug('leading this origin');
     api.becomeLeader();
     startLeaderAgent({
-      stats: api.agentStats,
+      api,
       signalUrl: url,
       iceServers: configuredIceServers(script),
     }).catch((err) => debug('peer agent failed to start', err));

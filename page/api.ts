@@ -1,6 +1,7 @@
 import type { ServedReport } from '../protocol/index.js';
 import { AgentStats, type PeerConnectStats, type PeersChange } from './stats.js';
-import { setOptOut } from './visitor-policy.js';
+import type { UploadPolicy } from './upload-policy.js';
+import { p2pOptOutReason, setOptOut } from './visitor-policy.js';
 
 export interface PeerConnectEvents {
   /** The worker served an asset to this page (detail: where its bytes came from). */
@@ -12,6 +13,15 @@ export interface PeerConnectEvents {
   peers: PeersChange;
   /** This tab became the one holding the origin's peer connections. */
   leader: undefined;
+  /** The visitor opted in or out on this page (optIn / optOut). */
+  choice: undefined;
+}
+
+export interface PeerConnectSettings {
+  /** What the site lets a visitor upload (data-upload-* attributes). */
+  policy: UploadPolicy;
+  /** `data-consent="required"`: no peers until `optIn()`. */
+  consentRequired: boolean;
 }
 
 /**
@@ -22,11 +32,12 @@ export class PeerConnectApi extends EventTarget {
   readonly agentStats: AgentStats;
   private isLeader = false;
 
-  constructor() {
+  constructor(readonly settings: PeerConnectSettings) {
     super();
     this.agentStats = new AgentStats(
       (report) => this.emit('asset', report),
       (change) => this.emit('peers', change),
+      { policy: settings.policy, optOut: () => p2pOptOutReason(settings.consentRequired) },
     );
   }
 
@@ -39,13 +50,16 @@ export class PeerConnectApi extends EventTarget {
     return this.isLeader;
   }
 
-  /** Stops peer-to-peer delivery for this visitor from the next page on (kept in localStorage). */
+  /** Stops peer-to-peer delivery for this visitor at once, in every tab (kept in localStorage). */
   optOut(): void {
     setOptOut(true);
+    this.emit('choice', undefined);
   }
 
+  /** Starts it again, or for the first time where the site requires consent. */
   optIn(): void {
     setOptOut(false);
+    this.emit('choice', undefined);
   }
 
   becomeLeader(): void {

@@ -1,16 +1,15 @@
 import {
   BEACON_PATH,
-  ManifestIndex,
   PATHS,
-  parseAndVerifyManifest,
   safeParseIceServers,
   type WorkerToAgentMessage,
 } from '../protocol/index.js';
-import { AssetStore } from '../store/index.js';
+import { AssetStore, requestPersistence } from '../store/index.js';
+import type { PeerConnectApi } from './api.js';
+import { standDown } from './kill-switch.js';
 import { debug } from './log.js';
-import type { AgentStats } from './stats.js';
 import { SwarmSession } from './swarm-session.js';
-import { p2pOptOutReason } from './visitor-policy.js';
+import { adoptStoredChoice, CHOICE_KEYS, p2pOptOutReason } from './visitor-policy.js';
 import { WorkerLink } from './worker-link.js';
 
 /** The signaling endpoint: the page script's `data-signal` attribute, else this origin's. */
@@ -57,69 +56,109 @@ export function configuredIceServers(script: HTMLScriptElement | null): RTCIceSe
 }
 
 /**
- * The leader tab's agent: links to the service worker, joins the swarm of the manifest the
- * worker hands it, and serves the worker's requests from peers. A visitor who opted out (or
- * saves data) still gets a link, marked disabled, so the worker goes to the origin at once.
+ * The leader tab's agent: links to the service worker and, once the worker says it is ready,
+ * joins its site's swarm, seeds what the store holds and serves the worker's requests from
+ * peers. A visitor who opted out, saves data or has not given a consent the site requires
+ * still gets a link, marked disabled, so the worker goes to the origin at once; their choice
+ * (on this page, or another tab's) takes effect at once. The kill switch closes everything.
  */
 export async function startLeaderAgent(options: {
-  stats: AgentStats;
+  api: PeerConnectApi;
   signalUrl: string;
   iceServers: RTCIceServer[] | undefined;
 }): Promise<void> {
-  const optOut = p2pOptOutReason();
-  const store = optOut ? undefined : await AssetStore.open().catch(() => undefined);
-  let session: Promise<SwarmSession | undefined> = Promise.resolve(undefined);
+  const { api } = options;
+  const { policy, consentRequired } = api.settings;
+  let store: Promise<AssetStore | undefined> | undefined;
+  let session: SwarmSession | undefined;
+  let disabled = false;
+  let persistenceAsked = false;
+  const optOut = () => (disabled ? 'disabled' : p2pOptOutReason(consentRequired));
 
-  const switchManifest = async (raw: unknown, previous: SwarmSession | undefined) => {
-    try {
-      const manifest = await parseAndVerifyManifest(raw);
-      const held = await store!.hashes();
-      if (previous?.manifest.version === manifest.version) {
-        // The same manifest again (the worker restarted): catch up on what it stored meanwhile.
-        previous.refreshHave(held);
-        return previous;
-      }
-      previous?.close();
-      return new SwarmSession(new ManifestIndex(manifest), held, {
-        signalUrl: options.signalUrl,
-        iceServers: options.iceServers,
-        store: store!,
-        stats: options.stats,
-      });
-    } catch (err) {
-      debug('ignored a bad manifest from the worker', err);
-      return previous;
+  const openStore = () => {
+    store ??= AssetStore.open().catch((err) => {
+      debug('the asset store cannot be opened', err);
+      return undefined;
+    });
+    return store;
+  };
+
+  /** The worker is ready for this agent: join (or, after a worker restart, catch up). */
+  const join = async () => {
+    if (optOut()) return;
+    const opened = await openStore();
+    if (!opened || optOut()) return;
+    session ??= new SwarmSession({
+      signalUrl: options.signalUrl,
+      iceServers: options.iceServers,
+      store: opened,
+      stats: api.agentStats,
+      policy,
+    });
+    if (!persistenceAsked) {
+      persistenceAsked = true;
+      void requestPersistence();
     }
+    await session.refresh();
+  };
+
+  const leave = () => {
+    session?.close();
+    session = undefined;
   };
 
   const onMessage = (message: WorkerToAgentMessage, port: MessagePort | undefined) => {
-    if (message.type === 'pc:manifest') {
-      session = session.then((previous) => switchManifest(message.manifest, previous));
-      return;
+    switch (message.type) {
+      case 'pc:ready':
+        join().catch((err) => debug('could not join the swarm', err));
+        return;
+      case 'pc:stored':
+        session?.stored(message.sha256);
+        return;
+      case 'pc:fetch':
+        if (!port) return;
+        // At once: the worker gives a tab that does not answer (frozen, hung) up for the origin.
+        port.postMessage({ type: 'pc:accepted' });
+        if (!session) {
+          port.postMessage({ type: 'pc:unavailable', code: 'agent-unavailable' });
+          port.close();
+          return;
+        }
+        void session.fetch(message, port);
+        return;
     }
-    // At once, before waiting on the swarm session (its manifest check and store read can take
-    // a while): the worker gives a tab that does not answer (frozen, hung) up for the origin.
-    if (message.type === 'pc:fetch') port?.postMessage({ type: 'pc:accepted' });
-    void session.then((current) => {
-      if (message.type === 'pc:stored') {
-        if (current?.manifest.version === message.manifestVersion) current.stored(message.asset);
-        return;
-      }
-      if (!port) return;
-      if (!current) {
-        port.postMessage({ type: 'pc:unavailable', code: 'agent-unavailable' });
-        port.close();
-        return;
-      }
-      void current.fetch(message, port);
-    });
   };
 
+  const link = new WorkerLink(!optOut(), {
+    onMessage,
+    onDisable: () => {
+      debug('the site stood PeerConnect down');
+      disabled = true;
+      standDown();
+      leave();
+      link.setEnabled(false);
+    },
+  });
+  const choiceChanged = () => {
+    const reason = optOut();
+    if (reason) {
+      debug('peer-to-peer off:', reason);
+      leave();
+    }
+    link.setEnabled(!reason);
+  };
+  api.addEventListener('choice', choiceChanged);
+  window.addEventListener('storage', (event: StorageEvent) => {
+    if (event.key !== null && !CHOICE_KEYS.includes(event.key)) return;
+    adoptStoredChoice();
+    choiceChanged();
+  });
   // Closing the connections tells peers at once; a vanished tab costs them a stall deadline.
   window.addEventListener('pagehide', (event: PageTransitionEvent) => {
     // A page kept in the back/forward cache comes back with its agent; only a real unload ends it.
-    if (!event.persisted) void session.then((current) => current?.close());
+    if (!event.persisted) leave();
   });
-  if (optOut) debug('peer-to-peer off:', optOut);
-  await new WorkerLink(!optOut && store !== undefined, { onMessage }).start();
+  const reason = optOut();
+  if (reason) debug('peer-to-peer off:', reason);
+  await link.start();
 }

@@ -11,13 +11,35 @@ import {
 } from '../protocol/index.js';
 import { AGENT_LIMITS } from './config.js';
 import type { DialOutcome } from './peer-pool.js';
+import { type UploadPause, type UploadPolicy, uploadPause } from './upload-policy.js';
+import type { OptOutReason } from './visitor-policy.js';
 
 export interface PeerConnectStats extends DialStats {
   bytesFromPeers: number;
   bytesFromOrigin: number;
   bytesFromCache: number;
+  /** Uploaded this browser session (all tabs of the origin, and across reloads). */
   bytesUploaded: number;
   peers: number;
+  /** The site's upload budget for a browser session. */
+  uploadBudgetBytes: number;
+  /** The site's upload rate caps, all peers together and per peer; null: none. */
+  uploadRateBytesPerSec: number | null;
+  uploadPeerRateBytesPerSec: number | null;
+  /** Why this visitor uploads nothing now; null while it does. */
+  uploadsPaused: UploadPause | OptOutReason | null;
+}
+
+/** sessionStorage key of the bytes uploaded this session, so a reload does not reset the budget. */
+export const UPLOADED_KEY = 'peerconnect:uploaded';
+
+function storedUploaded(): number {
+  try {
+    const value = Number(sessionStorage.getItem(UPLOADED_KEY));
+    return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The `peers` event: how many connections are open, and whether every dial so far failed. */
@@ -33,7 +55,10 @@ export interface PeersChange {
  * holds the connections for every tab of the origin.
  */
 export class AgentStats {
-  readonly totals: PeerConnectStats = {
+  readonly totals: Omit<
+    PeerConnectStats,
+    'uploadBudgetBytes' | 'uploadRateBytesPerSec' | 'uploadPeerRateBytesPerSec' | 'uploadsPaused'
+  > = {
     bytesFromPeers: 0,
     bytesFromOrigin: 0,
     bytesFromCache: 0,
@@ -47,6 +72,11 @@ export class AgentStats {
   constructor(
     private readonly onServed: (report: ServedReport) => void,
     private readonly onPeers: (change: PeersChange) => void,
+    private readonly upload: {
+      policy: UploadPolicy;
+      /** Why this visitor takes no part in P2P now, if it does not. */
+      optOut: () => OptOutReason | undefined;
+    },
   ) {
     navigator.serviceWorker?.addEventListener('message', (event) => {
       let report: ServedReport;
@@ -86,10 +116,16 @@ export class AgentStats {
     this.totals.bytesUploaded = value;
   }
 
-  /** Called once this tab becomes the leader: from now on it publishes the shared figures. */
+  /**
+   * Called once this tab becomes the leader: from now on it publishes the shared figures. The
+   * session's upload count goes on from the last leader's (heard on the channel) or this tab's
+   * own from before a reload, whichever is higher.
+   */
   lead(): void {
     this.isLeader = true;
+    this.totals.bytesUploaded = Math.max(this.totals.bytesUploaded, storedUploaded());
     setInterval(() => this.publish(), AGENT_LIMITS.leaderStatsIntervalMs);
+    window.addEventListener('pagehide', () => this.keepUploaded());
   }
 
   setPeers(peers: number): void {
@@ -113,11 +149,24 @@ export class AgentStats {
   }
 
   snapshot(): PeerConnectStats {
+    const { policy, optOut } = this.upload;
     return {
       ...this.totals,
       dialFailures: { ...this.totals.dialFailures },
       candidatePairs: [...this.totals.candidatePairs],
+      uploadBudgetBytes: policy.budgetBytes,
+      uploadRateBytesPerSec: policy.rateBytesPerSec ?? null,
+      uploadPeerRateBytesPerSec: policy.peerRateBytesPerSec ?? null,
+      uploadsPaused: optOut() ?? uploadPause(policy, this.totals.bytesUploaded) ?? null,
     };
+  }
+
+  private keepUploaded(): void {
+    try {
+      sessionStorage.setItem(UPLOADED_KEY, String(this.totals.bytesUploaded));
+    } catch {
+      // Storage blocked: the count lasts as long as the tab.
+    }
   }
 
   private peersChange(): PeersChange {
@@ -133,6 +182,7 @@ export class AgentStats {
 
   private publish(): void {
     if (!this.isLeader) return;
+    this.keepUploaded();
     const message: BroadcastMessage = {
       type: 'pc:leader-stats',
       bytesUploaded: this.totals.bytesUploaded,

@@ -2,7 +2,7 @@ import { CHUNK_SIZE, chunkCount } from '../protocol/index.js';
 import { AGENT_LIMITS } from './config.js';
 import type { Peer, UploadHandler, UploadRequest } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
-import { type UploadPolicy, uploadPause } from './upload-policy.js';
+import { type UploadPause, type UploadPolicy, uploadPause } from './upload-policy.js';
 
 export interface BlobSource {
   getBlob(sha256: string): Promise<Blob | undefined>;
@@ -19,7 +19,7 @@ interface QueuedUpload {
 }
 
 /** Waits `ms`, or less when `signal` aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -46,6 +46,8 @@ export function createUploader(options: {
   policy: UploadPolicy;
   /** The store no longer holds `sha256` (evicted, or found damaged): stop announcing it. */
   onMissing?: (sha256: string) => void;
+  /** A request was refused because uploads are paused, or its bytes would overrun the budget. */
+  onPaused?: (reason: UploadPause) => void;
 }): UploadHandler {
   const { policy } = options;
   const burst = AGENT_LIMITS.uploadBurstBytes;
@@ -61,10 +63,10 @@ export function createUploader(options: {
     }
     return bucket;
   };
-  /** Paused, or `bytes` more would overrun the budget. */
-  const refused = (bytes = 0) =>
-    uploadPause(policy, options.stats.bytesUploaded) !== undefined ||
-    options.stats.bytesUploaded + bytes > policy.budgetBytes;
+  /** Why `bytes` more may not go out now: paused, or they would overrun the budget. */
+  const refused = (bytes = 0): UploadPause | undefined =>
+    uploadPause(policy, options.stats.bytesUploaded) ??
+    (options.stats.bytesUploaded + bytes > policy.budgetBytes ? 'budget' : undefined);
 
   let running = 0;
   const queue: QueuedUpload[] = [];
@@ -130,7 +132,9 @@ export function createUploader(options: {
         if (signal.aborted || peer.closed) break;
         const offset = (index - request.first) * CHUNK_SIZE;
         const chunk = bytes.slice(offset, offset + CHUNK_SIZE);
-        if (refused(chunk.byteLength)) {
+        const why = refused(chunk.byteLength);
+        if (why) {
+          options.onPaused?.(why);
           peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
           return;
         }
@@ -138,7 +142,7 @@ export function createUploader(options: {
           total?.reserve(chunk.byteLength) ?? 0,
           peerBucket(peer)?.reserve(chunk.byteLength) ?? 0,
         );
-        if (wait > 0) await pause(wait, signal);
+        if (wait > 0) await sleep(wait, signal);
         if (signal.aborted || peer.closed) break;
         // Counted before the send waits on backpressure: concurrent uploads then never
         // all pass the budget check with the same last bytes.
@@ -152,7 +156,9 @@ export function createUploader(options: {
   };
 
   return (peer, request, signal) => {
-    if (refused()) {
+    const why = refused();
+    if (why) {
+      options.onPaused?.(why);
       peer.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' });
       return;
     }

@@ -1,5 +1,6 @@
 import {
   type AgentToWorkerMessage,
+  BRIDGE_PROTOCOL,
   BROADCAST_CHANNEL_NAME,
   parseBroadcast,
   parseWorkerToAgent,
@@ -10,6 +11,8 @@ import { debug } from './log.js';
 
 export interface WorkerLinkHandlers {
   onMessage(message: WorkerToAgentMessage, port: MessagePort | undefined): void;
+  /** The worker found the site stood PeerConnect down (the kill switch). */
+  onDisable(): void;
 }
 
 /**
@@ -29,22 +32,36 @@ export class WorkerLink {
   private readonly broadcast = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
 
   constructor(
-    private readonly enabled: boolean,
+    private enabled: boolean,
     private readonly handlers: WorkerLinkHandlers,
   ) {}
+
+  /**
+   * The visitor opted in or out: the worker hears a new hello, and a disabled link closes
+   * its ports, so nothing more is asked of this agent.
+   */
+  setEnabled(enabled: boolean): void {
+    if (enabled === this.enabled) return;
+    this.enabled = enabled;
+    if (!enabled) for (const port of this.ports.splice(0)) port.close();
+    this.hello();
+  }
 
   async start(): Promise<void> {
     await navigator.serviceWorker.ready;
     this.hello();
     navigator.serviceWorker.addEventListener('controllerchange', () => this.hello());
     this.broadcast.onmessage = (event) => {
+      let type: string;
       try {
-        const wanted = parseBroadcast(event.data).type === 'pc:need-agent';
-        // Fetches that start together each find no agent; one hello answers them all.
-        if (wanted && Date.now() - this.lastHello > AGENT_LIMITS.needAgentDebounceMs) this.hello();
+        type = parseBroadcast(event.data).type;
       } catch {
-        // Not ours.
+        return; // Not ours.
       }
+      if (type === 'pc:disable') this.handlers.onDisable();
+      // Fetches that start together each find no agent; one hello answers them all.
+      if (type === 'pc:need-agent' && Date.now() - this.lastHello > AGENT_LIMITS.needAgentDebounceMs)
+        this.hello();
     };
     window.addEventListener('pagehide', (event: PageTransitionEvent) => {
       if (!event.persisted) this.bye();
@@ -76,7 +93,11 @@ export class WorkerLink {
           debug('dropped a malformed worker message', err);
         }
       };
-      const hello: AgentToWorkerMessage = { type: 'pc:agent-hello', enabled: this.enabled };
+      const hello: AgentToWorkerMessage = {
+        type: 'pc:agent-hello',
+        enabled: this.enabled,
+        protocol: BRIDGE_PROTOCOL,
+      };
       worker.postMessage(hello, this.enabled ? [channel.port2] : []);
       debug('linked to the service worker', { enabled: this.enabled });
     });

@@ -5,8 +5,17 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/** A Chromium-like navigator (it exposes userAgentData and never prompts for persistence). */
 function stubStorage(storage: object | undefined): void {
-  vi.stubGlobal('navigator', storage === undefined ? {} : { storage });
+  vi.stubGlobal('navigator', storage === undefined ? {} : { storage, userAgentData: {} });
+}
+
+/** A Firefox-like navigator: persist() prompts unless the permission is granted already. */
+function stubPrompting(persist: () => Promise<boolean>, state: PermissionState): void {
+  vi.stubGlobal('navigator', {
+    storage: { persist, persisted: async () => false },
+    permissions: { query: async () => ({ state }) },
+  });
 }
 
 describe('requestPersistence', () => {
@@ -35,5 +44,15 @@ describe('requestPersistence', () => {
     expect(await requestPersistence()).toBe(false);
     vi.stubGlobal('navigator', undefined);
     expect(await requestPersistence()).toBe(false);
+  });
+
+  it('never puts a prompt to the visitor: where persist() would ask, it is not called', async () => {
+    const persist = vi.fn(async () => true);
+    stubPrompting(persist, 'prompt');
+    expect(await requestPersistence()).toBe(false);
+    expect(persist).not.toHaveBeenCalled();
+    stubPrompting(persist, 'granted');
+    expect(await requestPersistence()).toBe(true);
+    expect(persist).toHaveBeenCalledTimes(1);
   });
 });
