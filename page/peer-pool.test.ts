@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Bitfield, isPeerConnectError, PeerConnectError } from '../protocol/index.js';
+import { isPeerConnectError, PeerConnectError } from '../protocol/index.js';
 import { eventually, tick } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import { type FakeRtcNetwork, installFakeRtc } from './fake-rtc.test-helper.js';
@@ -7,8 +7,8 @@ import { FakeSignalingHub } from './fake-signaling.test-helper.js';
 import type { UploadRequest } from './peer.js';
 import { type DialOutcome, PeerPool } from './peer-pool.js';
 
-const VERSION = 'ab'.repeat(32);
-const ASSETS = 8;
+/** The content every test request names (uploads are left hanging, so any hash does). */
+const SHA = 'ab'.repeat(32);
 
 let network: FakeRtcNetwork;
 let hub: FakeSignalingHub;
@@ -25,18 +25,13 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** A pool joined to the hub as `id`, holding `have`; it records uploads asked of it. */
-function makePool(id: string, have: number[] = []) {
-  const bitfield = new Bitfield(ASSETS);
-  for (const i of have) bitfield.set(i);
+/** A pool joined to the hub as `id`; it records uploads asked of it. */
+function makePool(id: string) {
   const uploads: UploadRequest[] = [];
   const changes = { count: 0 };
   const dials: DialOutcome[] = [];
   const pool: PeerPool = new PeerPool({
     relay: hub.relay(id, (from, data) => pool.handleSignal(from, data)),
-    manifestVersion: VERSION,
-    assets: ASSETS,
-    localHave: () => bitfield,
     // Uploads are left hanging: a request stays in flight until the test ends it.
     onUpload: (_peer, request) => uploads.push(request),
     onChange: () => changes.count++,
@@ -60,7 +55,7 @@ const silentSink = { onChunk: () => {}, onEnd: () => {} };
 describe('PeerPool', () => {
   it('dials a peer once and reuses the connection, from either side', async () => {
     const a = makePool('peer-a');
-    const b = makePool('peer-b', [3]);
+    const b = makePool('peer-b');
     const first = a.pool.connect('peer-b');
     const second = a.pool.connect('peer-b');
     const peer = await first;
@@ -73,10 +68,6 @@ describe('PeerPool', () => {
     const back = await b.pool.connect('peer-a');
     expect(back.id).toBe('peer-a');
     expect(network.connections).toHaveLength(2);
-    // Each learns what the other holds.
-    await eventually(() => a.pool.holders(3).length === 1, 'have');
-    expect(a.pool.holders(3)).toEqual([peer]);
-    expect(a.pool.holders(2)).toEqual([]);
     expect(a.changes.count).toBeGreaterThan(0);
   });
 
@@ -113,7 +104,7 @@ describe('PeerPool', () => {
     peers.forEach((peer, i) => {
       peer.lastActivity = 1000 + i;
     });
-    peers[0]!.request(0, 0, 1, silentSink);
+    peers[0]!.request(SHA, 0, 1, silentSink);
     peers[0]!.lastActivity = 0;
     const extra = await a.pool.connect(others[max]!.id);
     expect(extra.id).toBe(others[max]!.id);
@@ -175,13 +166,13 @@ describe('PeerPool', () => {
   });
 
   it('drops a peer whose connection closed, and dials it afresh next time', async () => {
-    const a = makePool('peer-a', [1]);
+    const a = makePool('peer-a');
     const b = makePool('peer-b');
     const peer = await a.pool.connect('peer-b');
-    await eventually(() => b.pool.holders(1).length === 1, 'the far end');
+    await eventually(() => b.pool.size === 1, 'the far end');
     const changesBefore = a.changes.count;
     // The far end closes the connection.
-    b.pool.holders(1)[0]!.destroy(new PeerConnectError('peer-closed', 'bye'));
+    (await b.pool.connect('peer-a')).destroy(new PeerConnectError('peer-closed', 'bye'));
     await eventually(() => a.pool.size === 0, 'the drop');
     expect(peer.closed).toBe(true);
     expect(a.changes.count).toBeGreaterThan(changesBefore);
@@ -256,7 +247,7 @@ describe('PeerPool', () => {
     const c = makePool('peer-c');
     const idle = await a.pool.connect('peer-b');
     const busy = await a.pool.connect('peer-c');
-    (await c.pool.connect('peer-a')).request(0, 0, 1, silentSink);
+    (await c.pool.connect('peer-a')).request(SHA, 0, 1, silentSink);
     await eventually(() => a.uploads.length === 1, 'the upload');
     expect(busy.uploadsInFlight).toBe(1);
     vi.advanceTimersByTime(AGENT_LIMITS.peerIdleSweepMs);

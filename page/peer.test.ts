@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  Bitfield,
   decodeWireMessage,
   encodeWireMessage,
-  fromHex,
   PeerConnectError,
   WIRE_VERSION,
   type WireMessage,
@@ -13,9 +11,10 @@ import { AGENT_LIMITS } from './config.js';
 import { type ChunkSink, Peer, type UploadHandler, type UploadRequest } from './peer.js';
 import type { PeerConnection } from './peer-connection.js';
 
-const VERSION = 'ab'.repeat(32);
-const OTHER_VERSION = 'cd'.repeat(32);
-const ASSETS = 10;
+/** A well-formed sha-256 (hex) standing for asset `n`. */
+function sha(n: number): string {
+  return n.toString(16).padStart(2, '0').repeat(32);
+}
 
 /**
  * Stands in for PeerConnection with only what Peer uses. Messages are delivered to the other
@@ -107,15 +106,10 @@ function connectionPair(): [FakeConnection, FakeConnection] {
 
 function makePeer(
   connection: FakeConnection,
-  options: { version?: string; onUpload?: UploadHandler; have?: number[] } = {},
+  options: { onUpload?: UploadHandler } = {},
 ): Peer {
-  const localHave = new Bitfield(ASSETS);
-  for (const i of options.have ?? []) localHave.set(i);
   return new Peer({
     connection: connection as unknown as PeerConnection,
-    manifestVersion: options.version ?? VERSION,
-    assets: ASSETS,
-    localHave,
     onUpload: options.onUpload ?? (() => {}),
   });
 }
@@ -138,8 +132,8 @@ function recordingSink() {
   return { sink, chunks, ends, ended };
 }
 
-function helloFrom(version = VERSION): WireMessage {
-  return { type: 'hello', version: WIRE_VERSION, manifestVersion: fromHex(version) };
+function helloFrom(): WireMessage {
+  return { type: 'hello', version: WIRE_VERSION };
 }
 
 function chunkBytes(index: number, length = 8): ArrayBuffer {
@@ -151,12 +145,11 @@ afterEach(() => {
 });
 
 describe('Peer between two Peers', () => {
-  it('exchanges hello and have, then serves a request chunk by chunk, in order', async () => {
+  it('exchanges hello, then serves a request chunk by chunk, in order', async () => {
     const [a, b] = connectionPair();
     const uploads: UploadRequest[] = [];
-    const downloader = makePeer(a, { have: [1] });
+    const downloader = makePeer(a);
     const uploader = makePeer(b, {
-      have: [0, 3],
       onUpload: (peer, request) => {
         uploads.push({ ...request });
         void (async () => {
@@ -168,33 +161,17 @@ describe('Peer between two Peers', () => {
       },
     });
     const { sink, chunks, ends, ended } = recordingSink();
-    const id = downloader.request(3, 2, 3, sink);
+    const id = downloader.request(sha(3), 2, 3, sink);
     expect(downloader.requestsInFlight).toBe(1);
     expect(await ended).toBeUndefined();
-    expect(uploads).toEqual([{ type: 'request', id, asset: 3, first: 2, count: 3 }]);
+    expect(uploads).toEqual([{ type: 'request', id, sha256: sha(3), first: 2, count: 3 }]);
     expect(chunks).toEqual(
       [2, 3, 4].map((i) => ({ index: i, bytes: [...new Uint8Array(chunkBytes(i, 5 + i))] })),
     );
     expect(ends).toEqual([undefined]);
     expect(downloader.requestsInFlight).toBe(0);
     expect(uploader.uploadsInFlight).toBe(0);
-    // Each side learnt what the other holds.
-    expect([...Array(ASSETS).keys()].filter((i) => downloader.remoteHave.has(i))).toEqual([0, 3]);
-    expect([...Array(ASSETS).keys()].filter((i) => uploader.remoteHave.has(i))).toEqual([1]);
     expect(a.closed || b.closed).toBe(false);
-  });
-
-  it('passes a later have to the other side', async () => {
-    const [a, b] = connectionPair();
-    const one = makePeer(a);
-    const two = makePeer(b);
-    await settle();
-    const have = new Bitfield(ASSETS);
-    have.set(9);
-    one.sendHave(have);
-    await settle();
-    expect(two.remoteHave.has(9)).toBe(true);
-    expect(two.remoteHave.count()).toBe(1);
   });
 
   it('waits for the channel to drain before sending a chunk when its queue is full', async () => {
@@ -215,7 +192,7 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, chunks, ended } = recordingSink();
-    const id = peer.request(0, 4, 2, sink);
+    const id = peer.request(sha(0), 4, 2, sink);
     raw.sendWire(helloFrom());
     for (const index of [4, 5]) {
       raw.sendWire({ type: 'chunk', id, index, length: 8 });
@@ -223,19 +200,17 @@ describe('Peer against a scripted remote', () => {
     }
     expect(await ended).toBeUndefined();
     expect(chunks.map((c) => c.index)).toEqual([4, 5]);
-    // The raw end saw our hello, our have and the request.
+    // The raw end saw our hello and the request, naming the content by its full hash.
     await settle();
     const seen = raw.controlMessages();
-    expect(seen[0]).toEqual(helloFrom());
-    expect(seen[1]).toEqual({ type: 'have', bitfield: new Uint8Array(2) });
-    expect(seen[2]).toEqual({ type: 'request', id, asset: 0, first: 4, count: 2 });
+    expect(seen).toEqual([helloFrom(), { type: 'request', id, sha256: sha(0), first: 4, count: 2 }]);
   });
 
   it('destroys the connection on a chunk before hello', async () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, chunks, ended } = recordingSink();
-    const id = peer.request(0, 0, 1, sink);
+    const id = peer.request(sha(0), 0, 1, sink);
     raw.sendWire({ type: 'chunk', id, index: 0, length: 8 });
     raw.send(chunkBytes(0));
     const error = await ended;
@@ -245,19 +220,10 @@ describe('Peer against a scripted remote', () => {
     expect(chunks).toEqual([]);
   });
 
-  it('destroys the connection on a hello with another manifest version', async () => {
-    const [a, raw] = connectionPair();
-    const peer = makePeer(a);
-    raw.sendWire(helloFrom(OTHER_VERSION));
-    await settle();
-    expect(a.closedWith?.code).toBe('bad-wire-message');
-    expect(peer.closed).toBe(true);
-  });
-
   it('destroys the connection on a hello with another protocol version', async () => {
     const [a, raw] = connectionPair();
     makePeer(a);
-    raw.sendWire({ type: 'hello', version: WIRE_VERSION + 1, manifestVersion: fromHex(VERSION) });
+    raw.sendWire({ type: 'hello', version: WIRE_VERSION + 1 });
     await settle();
     expect(a.closedWith?.code).toBe('bad-wire-message');
   });
@@ -266,7 +232,6 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     makePeer(a);
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'have', bitfield: new Uint8Array([0xff, 0xc0]) });
     await settle();
     expect(a.closed).toBe(false);
   });
@@ -275,7 +240,7 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, chunks, ended } = recordingSink();
-    const id = peer.request(0, 0, 2, sink);
+    const id = peer.request(sha(0), 0, 2, sink);
     raw.sendWire(helloFrom());
     raw.sendWire({ type: 'chunk', id, index: 0, length: 8 });
     raw.send(chunkBytes(0, 7));
@@ -288,27 +253,18 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, ended } = recordingSink();
-    const id = peer.request(0, 0, 2, sink);
+    const id = peer.request(sha(0), 0, 2, sink);
     raw.sendWire(helloFrom());
     raw.sendWire({ type: 'chunk', id, index: 1, length: 8 });
     raw.send(chunkBytes(1));
     expect((await ended)?.code).toBe('bad-wire-message');
   });
 
-  it('destroys the connection on a have bitfield of the wrong size', async () => {
-    const [a, raw] = connectionPair();
-    makePeer(a);
-    raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'have', bitfield: new Uint8Array(3) });
-    await settle();
-    expect(a.closedWith?.code).toBe('bad-wire-message');
-  });
-
   it('drops the body of a chunk for a request it cancelled and sends cancel', async () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, chunks, ends } = recordingSink();
-    const id = peer.request(0, 0, 2, sink);
+    const id = peer.request(sha(0), 0, 2, sink);
     peer.cancel(id);
     expect(peer.requestsInFlight).toBe(0);
     raw.sendWire(helloFrom());
@@ -326,7 +282,7 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, ends, chunks } = recordingSink();
-    const id = peer.request(0, 0, 3, sink);
+    const id = peer.request(sha(0), 0, 3, sink);
     raw.sendWire(helloFrom());
     await settle();
     vi.advanceTimersByTime(AGENT_LIMITS.peerStallMs - 10);
@@ -354,8 +310,8 @@ describe('Peer against a scripted remote', () => {
     const peer = makePeer(a);
     const first = recordingSink();
     const queued = recordingSink();
-    const firstId = peer.request(0, 0, 3, first.sink);
-    peer.request(1, 0, 1, queued.sink);
+    const firstId = peer.request(sha(0), 0, 3, first.sink);
+    peer.request(sha(1), 0, 1, queued.sink);
     raw.sendWire(helloFrom());
     await settle();
     // The uploader serves the first request slowly; the second waits its turn at the uploader.
@@ -378,9 +334,9 @@ describe('Peer against a scripted remote', () => {
     const busy = recordingSink();
     const failed = recordingSink();
     const untouched = recordingSink();
-    const busyId = peer.request(0, 0, 1, busy.sink);
-    const failedId = peer.request(1, 0, 1, failed.sink);
-    peer.request(2, 0, 1, untouched.sink);
+    const busyId = peer.request(sha(0), 0, 1, busy.sink);
+    const failedId = peer.request(sha(1), 0, 1, failed.sink);
+    peer.request(sha(2), 0, 1, untouched.sink);
     raw.sendWire(helloFrom());
     raw.sendWire({ type: 'busy', id: busyId });
     raw.sendWire({ type: 'error', id: failedId, code: 'not-found' });
@@ -399,7 +355,7 @@ describe('Peer against a scripted remote', () => {
     const signals: AbortSignal[] = [];
     const peer = makePeer(a, { onUpload: (_peer, _request, signal) => signals.push(signal) });
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    raw.sendWire({ type: 'request', id: 7, sha256: sha(1), first: 0, count: 2 });
     await settle();
     expect(signals).toHaveLength(1);
     expect(peer.uploadsInFlight).toBe(1);
@@ -416,9 +372,9 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     makePeer(a);
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    raw.sendWire({ type: 'request', id: 7, sha256: sha(1), first: 0, count: 2 });
     raw.sendWire({ type: 'cancel', id: 7 });
-    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    raw.sendWire({ type: 'request', id: 7, sha256: sha(1), first: 0, count: 2 });
     await settle();
     expect(a.closedWith?.code).toBe('bad-wire-message');
   });
@@ -427,8 +383,8 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     makePeer(a);
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
-    raw.sendWire({ type: 'request', id: 7, asset: 1, first: 0, count: 2 });
+    raw.sendWire({ type: 'request', id: 7, sha256: sha(1), first: 0, count: 2 });
+    raw.sendWire({ type: 'request', id: 7, sha256: sha(1), first: 0, count: 2 });
     await settle();
     expect(a.closedWith?.code).toBe('bad-wire-message');
   });
@@ -442,10 +398,10 @@ describe('Peer against a scripted remote', () => {
           : p.endUpload(request.id, { type: 'error', id: request.id, code: 'budget' }),
     });
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'request', id: 1, asset: 1, first: 0, count: 1 });
-    raw.sendWire({ type: 'request', id: 2, asset: 1, first: 0, count: 1 });
+    raw.sendWire({ type: 'request', id: 1, sha256: sha(1), first: 0, count: 1 });
+    raw.sendWire({ type: 'request', id: 2, sha256: sha(1), first: 0, count: 1 });
     await settle();
-    expect(raw.controlMessages().slice(2)).toEqual([
+    expect(raw.controlMessages().slice(1)).toEqual([
       { type: 'busy', id: 1 },
       { type: 'error', id: 2, code: 'budget' },
     ]);
@@ -457,10 +413,10 @@ describe('Peer against a scripted remote', () => {
     const signals: AbortSignal[] = [];
     const peer = makePeer(a, { onUpload: (_peer, _request, signal) => signals.push(signal) });
     const sinks = [recordingSink(), recordingSink(), recordingSink()];
-    for (const [i, s] of sinks.entries()) peer.request(i, 0, 2, s.sink);
+    for (const [i, s] of sinks.entries()) peer.request(sha(i), 0, 2, s.sink);
     raw.sendWire(helloFrom());
-    raw.sendWire({ type: 'request', id: 1, asset: 0, first: 0, count: 1 });
-    raw.sendWire({ type: 'request', id: 2, asset: 0, first: 0, count: 1 });
+    raw.sendWire({ type: 'request', id: 1, sha256: sha(0), first: 0, count: 1 });
+    raw.sendWire({ type: 'request', id: 2, sha256: sha(0), first: 0, count: 1 });
     await settle();
     expect(signals).toHaveLength(2);
     const error = new PeerConnectError('peer-closed', 'test');
@@ -482,7 +438,7 @@ describe('Peer against a scripted remote', () => {
     const [a, raw] = connectionPair();
     const peer = makePeer(a);
     const { sink, ended } = recordingSink();
-    peer.request(0, 0, 1, sink);
+    peer.request(sha(0), 0, 1, sink);
     raw.destroy();
     const error = await ended;
     expect(error?.code).toBe('peer-closed');
@@ -497,7 +453,7 @@ describe('Peer against a scripted remote', () => {
       throw refusal;
     };
     const { sink, ends } = recordingSink();
-    peer.request(0, 0, 1, sink);
+    peer.request(sha(0), 0, 1, sink);
     // Synchronously, from inside request(): callers must not assume request() returns first.
     expect(ends).toEqual([refusal]);
     expect(a.closedWith).toBe(refusal);

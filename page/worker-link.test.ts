@@ -1,10 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BROADCAST_CHANNEL_NAME, type WorkerToAgentMessage } from '../protocol/index.js';
-import { eventually, tick } from './common.test-helper.js';
+import {
+  BRIDGE_PROTOCOL,
+  BROADCAST_CHANNEL_NAME,
+  type WorkerToAgentMessage,
+} from '../protocol/index.js';
+import { assetOf, eventually, tick } from './common.test-helper.js';
 import { AGENT_LIMITS } from './config.js';
 import { WorkerLink } from './worker-link.js';
 
-const VERSION = 'ab'.repeat(32);
+const SHA = 'ab'.repeat(32);
+const ASSET = assetOf('/a.css', new Uint8Array([1, 2, 3]), 'text/css');
+const STORED = { type: 'pc:stored', sha256: SHA };
+
+function helloOf(enabled: boolean) {
+  return { type: 'pc:agent-hello', enabled, protocol: BRIDGE_PROTOCOL };
+}
 
 /** The active service worker: it keeps each hello and the worker's end of its port. */
 class FakeWorker {
@@ -58,12 +68,14 @@ afterEach(() => {
 
 async function startLink(enabled = true) {
   const messages: { message: WorkerToAgentMessage; port: MessagePort | undefined }[] = [];
+  const disables = { count: 0 };
   const link = new WorkerLink(enabled, {
     onMessage: (message, port) => messages.push({ message, port }),
+    onDisable: () => disables.count++,
   });
   await link.start();
   await eventually(() => worker.hellos.length === 1, 'the first hello');
-  return { link, messages };
+  return { link, messages, disables };
 }
 
 /** Another tab's service worker asking every tab for an agent. */
@@ -89,18 +101,20 @@ describe('WorkerLink', () => {
   it("hands the worker a port and passes on the worker's messages, parsed, with their reply port", async () => {
     const { messages } = await startLink();
     const [hello] = worker.hellos;
-    expect(hello!.message).toEqual({ type: 'pc:agent-hello', enabled: true });
+    expect(hello!.message).toEqual(helloOf(true));
     const reply = new MessageChannel();
     const end = hello!.port!.port;
-    end.postMessage({ type: 'pc:fetch', id: 1, asset: 2, manifestVersion: VERSION }, [reply.port2]);
-    end.postMessage({ type: 'pc:fetch', id: -1, asset: 2, manifestVersion: VERSION });
+    end.postMessage({ type: 'pc:fetch', id: 1, asset: ASSET }, [reply.port2]);
+    end.postMessage({ type: 'pc:fetch', id: -1, asset: ASSET });
+    // A record whose chunk list does not match its size is dropped too.
+    end.postMessage({ type: 'pc:fetch', id: 2, asset: { ...ASSET, chunks: [] } });
     end.postMessage({ type: 'pc:hello' });
-    end.postMessage({ type: 'pc:stored', asset: 3, manifestVersion: VERSION });
+    end.postMessage(STORED);
     await eventually(() => messages.length === 2, 'two messages');
     await settle();
     expect(messages.map((m) => m.message)).toEqual([
-      { type: 'pc:fetch', id: 1, asset: 2, manifestVersion: VERSION },
-      { type: 'pc:stored', asset: 3, manifestVersion: VERSION },
+      { type: 'pc:fetch', id: 1, asset: ASSET },
+      STORED,
     ]);
     expect(messages[0]!.port).toBeDefined();
     expect(messages[1]!.port).toBeUndefined();
@@ -109,9 +123,30 @@ describe('WorkerLink', () => {
 
   it('says it is disabled and hands no port when peer-to-peer is off', async () => {
     await startLink(false);
-    expect(worker.hellos).toEqual([
-      { message: { type: 'pc:agent-hello', enabled: false }, port: undefined },
-    ]);
+    expect(worker.hellos).toEqual([{ message: helloOf(false), port: undefined }]);
+  });
+
+  it('on opting out, closes its ports and says so; on opting in, hands a port again', async () => {
+    const { link } = await startLink();
+    link.setEnabled(false);
+    await eventually(() => worker.hellos.length === 2, 'the disabled hello');
+    await eventually(() => worker.ports[0]!.closed, 'the old port closing');
+    expect(worker.hellos[1]).toEqual({ message: helloOf(false), port: undefined });
+    link.setEnabled(true);
+    await eventually(() => worker.hellos.length === 3, 'the enabled hello');
+    expect(worker.hellos[2]!.message).toEqual(helloOf(true));
+    expect(worker.hellos[2]!.port).toBeDefined();
+    link.setEnabled(true);
+    await settle();
+    expect(worker.hellos).toHaveLength(3);
+  });
+
+  it("passes the worker's kill switch broadcast on", async () => {
+    const { disables } = await startLink();
+    const channel = new BroadcastChannel(BROADCAST_CHANNEL_NAME);
+    channels.push(channel);
+    channel.postMessage({ type: 'pc:disable' });
+    await eventually(() => disables.count === 1, 'the disable');
   });
 
   it('answers a burst of need-agent broadcasts with one hello, past the debounce', async () => {
@@ -130,7 +165,7 @@ describe('WorkerLink', () => {
     await eventually(() => worker.hellos.length === 2, 'a second hello');
     await settle();
     expect(worker.hellos).toHaveLength(2);
-    expect(worker.hellos[1]!.message).toEqual({ type: 'pc:agent-hello', enabled: true });
+    expect(worker.hellos[1]!.message).toEqual(helloOf(true));
   });
 
   it('links again when a new worker takes over', async () => {
@@ -149,7 +184,7 @@ describe('WorkerLink', () => {
     await settle();
     expect(newer.map((end) => end.closed)).toEqual(Array(kept).fill(false));
     for (const end of newer) {
-      end.port.postMessage({ type: 'pc:stored', asset: 1, manifestVersion: VERSION });
+      end.port.postMessage(STORED);
     }
     await eventually(() => messages.length === kept, 'a message over each kept port');
   });
@@ -167,7 +202,7 @@ describe('WorkerLink', () => {
     await eventually(() => worker.hellos.length === kept + 1, 'one more hello');
     await settle();
     expect(first!.closed).toBe(false);
-    first!.port.postMessage({ type: 'pc:stored', asset: 1, manifestVersion: VERSION });
+    first!.port.postMessage(STORED);
     await eventually(() => messages.length === 1, 'a message over the first port');
   });
 
