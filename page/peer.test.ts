@@ -104,10 +104,7 @@ function connectionPair(): [FakeConnection, FakeConnection] {
   return [a, b];
 }
 
-function makePeer(
-  connection: FakeConnection,
-  options: { onUpload?: UploadHandler } = {},
-): Peer {
+function makePeer(connection: FakeConnection, options: { onUpload?: UploadHandler } = {}): Peer {
   return new Peer({
     connection: connection as unknown as PeerConnection,
     onUpload: options.onUpload ?? (() => {}),
@@ -203,7 +200,10 @@ describe('Peer against a scripted remote', () => {
     // The raw end saw our hello and the request, naming the content by its full hash.
     await settle();
     const seen = raw.controlMessages();
-    expect(seen).toEqual([helloFrom(), { type: 'request', id, sha256: sha(0), first: 4, count: 2 }]);
+    expect(seen).toEqual([
+      helloFrom(),
+      { type: 'request', id, sha256: sha(0), first: 4, count: 2 },
+    ]);
   });
 
   it('destroys the connection on a chunk before hello', async () => {

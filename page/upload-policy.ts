@@ -43,7 +43,9 @@ interface NetworkInformationLike extends EventTarget {
 }
 
 function connection(): NetworkInformationLike | undefined {
-  const browser = globalThis.navigator as (Navigator & { connection?: NetworkInformationLike }) | undefined;
+  const browser = globalThis.navigator as
+    | (Navigator & { connection?: NetworkInformationLike })
+    | undefined;
   return browser?.connection;
 }
 

@@ -42,7 +42,15 @@ async function setup(
     onMissing: (sha256) => missing.push(sha256),
   });
   const { big, small, large } = ASSETS;
-  return { upload, big: big.sha256, small: small.sha256, large: large.sha256, stats, reads, missing };
+  return {
+    upload,
+    big: big.sha256,
+    small: small.sha256,
+    large: large.sha256,
+    stats,
+    reads,
+    missing,
+  };
 }
 
 /** A store whose reads wait until `release()`: uploads pile up behind them. */
@@ -411,7 +419,11 @@ describe('createUploader', () => {
 
       const allowing = await setup({ policy: { allowCellular: true } });
       const served = new FakePeer();
-      allowing.upload(served.asPeer, request(2, allowing.small, 0, 1), new AbortController().signal);
+      allowing.upload(
+        served.asPeer,
+        request(2, allowing.small, 0, 1),
+        new AbortController().signal,
+      );
       await served.ended;
       expect(served.ends).toEqual([{ id: 2, reply: undefined }]);
     });

@@ -60,7 +60,10 @@ export class WorkerLink {
       }
       if (type === 'pc:disable') this.handlers.onDisable();
       // Fetches that start together each find no agent; one hello answers them all.
-      if (type === 'pc:need-agent' && Date.now() - this.lastHello > AGENT_LIMITS.needAgentDebounceMs)
+      if (
+        type === 'pc:need-agent' &&
+        Date.now() - this.lastHello > AGENT_LIMITS.needAgentDebounceMs
+      )
         this.hello();
     };
     window.addEventListener('pagehide', (event: PageTransitionEvent) => {
