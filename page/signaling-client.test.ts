@@ -16,6 +16,7 @@ import {
 } from '../protocol/index.js';
 import { attachSignaling, type SignalingOptions } from '../signaling/index.js';
 import { AGENT_LIMITS, BACKOFF } from './config.js';
+import { FakeSignalingClient, hubAt, resetHubs } from './fake-signaling.test-helper.js';
 import { SignalingClient, type SignalingState } from './signaling-client.js';
 
 const { signalingConnectTimeoutMs: CONNECT_TIMEOUT_MS, signalingFindTimeoutMs: FIND_TIMEOUT_MS } =
@@ -560,5 +561,81 @@ describe('SignalingClient', () => {
     expect(await joined).toMatch(/^[A-Za-z0-9_-]{16}$/);
     c.close();
     expect(c.state).toBe('closed');
+  });
+});
+
+describe('FakeSignalingClient', () => {
+  const URL = 'ws://fake.invalid/signal';
+
+  afterEach(() => resetHubs());
+
+  function fake(): FakeSignalingClient {
+    return new FakeSignalingClient({ url: URL });
+  }
+
+  it('has every public member of SignalingClient', () => {
+    const surface: Pick<SignalingClient, keyof SignalingClient> = fake();
+    expect(surface.state).toBe('closed');
+  });
+
+  it('answers finds from what others announced, only with quorum', async () => {
+    const hub = hubAt(URL);
+    hub.minSwarm = 2;
+    const a = fake();
+    const quorums: boolean[] = [];
+    a.on('quorum', (q) => quorums.push(q));
+    const aId = await a.connect();
+    a.announce([cid(1)]);
+    const b = fake();
+    await b.connect();
+    expect(b.quorumReached).toBe(false);
+    expect(await b.find(cid(1))).toEqual([]);
+    expect(b.finds).toEqual([]);
+
+    const c = fake();
+    await c.connect();
+    expect(c.quorumReached).toBe(true);
+    expect(quorums).toEqual([true]);
+    expect(await c.find(cid(1))).toEqual([aId]);
+    expect(await a.find(cid(1))).toEqual([]);
+    expect(c.finds).toEqual([cid(1)]);
+
+    // A lost quorum withdraws nothing: finds are empty until it returns.
+    c.close();
+    expect(quorums).toEqual([true, false]);
+    expect(await b.find(cid(1))).toEqual([]);
+    hub.minSwarm = 1;
+    expect(quorums).toEqual([true, false, true]);
+    expect(await b.find(cid(1))).toEqual([aId]);
+    a.withdraw([cid(1)]);
+    expect(await b.find(cid(1))).toEqual([]);
+  });
+
+  it('discloses nothing announced before quorum on a join; keeps it across a kick', async () => {
+    const hub = hubAt(URL);
+    const a = fake();
+    await a.connect();
+    a.announce([cid(1)]);
+    expect(a.discloses(cid(1))).toBe(false);
+    const b = fake();
+    await b.connect();
+    expect(a.discloses(cid(1))).toBe(true);
+    hub.kick(a);
+    expect(a.state).toBe('closed');
+    expect(a.quorumReached).toBe(false);
+    expect(await b.find(cid(1))).toEqual([]);
+    const again = await a.connect();
+    expect(await b.find(cid(1))).toEqual([again]);
+  });
+
+  it('caps what it remembers, and fails joins while the hub is down', async () => {
+    const a = fake();
+    a.announce(cids(0, CAP + 3));
+    expect(a.stats.droppedIds).toBe(3);
+    expect(a.announced.size).toBe(CAP);
+    expect(() => a.announce(['nope'])).toThrow(RangeError);
+    hubAt(URL).down = true;
+    expect(isPeerConnectError(await rejection(a.connect()), 'signaling-unavailable')).toBe(true);
+    expect(isPeerConnectError(await rejection(a.find(cid(1))), 'signaling-unavailable')).toBe(true);
   });
 });
