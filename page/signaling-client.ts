@@ -194,6 +194,7 @@ export class SignalingClient extends EventTarget {
     const list = [...ids];
     const bad = list.find((id) => !CONTENT_ID.test(id));
     if (bad !== undefined) throw new RangeError(`not a content id: ${bad.slice(0, 32)}`);
+    const added: string[] = [];
     for (const id of list) {
       if (this.held.has(id)) continue;
       if (this.held.size >= SIGNALING_LIMITS.maxAnnouncedIds) {
@@ -201,8 +202,10 @@ export class SignalingClient extends EventTarget {
         continue;
       }
       this.held.add(id);
+      added.push(id);
     }
-    this.flushAnnouncements();
+    // Only the new ids: a page that announces one asset at a time must not cost O(held) each.
+    this.sendAnnouncements(added);
   }
 
   /** Removes content ids from what this peer holds; sent at once for those announced on this socket. */
@@ -273,11 +276,11 @@ export class SignalingClient extends EventTarget {
     return true;
   }
 
-  /** Sends what is held but not yet announced on this socket, if disclosing is allowed. */
-  private flushAnnouncements(): void {
+  /** Sends those of `ids` not yet announced on this socket, if disclosing is allowed. */
+  private sendAnnouncements(ids: Iterable<string>): void {
     const session = this.session;
     if (!session?.joined || !session.disclosing) return;
-    const pending = [...this.held].filter((id) => !session.announced.has(id));
+    const pending = [...ids].filter((id) => !session.announced.has(id));
     for (const batch of batches(pending)) {
       if (!this.send({ t: 'announce', ids: batch })) return;
       for (const id of batch) session.announced.add(id);
@@ -347,7 +350,7 @@ export class SignalingClient extends EventTarget {
     session.disclosing = quorum;
     this.currentPeerId = peerId;
     this.setState('open');
-    this.flushAnnouncements();
+    this.sendAnnouncements(this.held);
     this.emit('welcome', peerId);
     if (quorum) this.emit('quorum', true);
     for (const waiter of this.waiters.splice(0)) waiter.resolve(peerId);
@@ -359,7 +362,7 @@ export class SignalingClient extends EventTarget {
     session.quorum = reached;
     if (reached && !session.disclosing) {
       session.disclosing = true;
-      this.flushAnnouncements();
+      this.sendAnnouncements(this.held);
     }
     this.emit('quorum', reached);
   }
