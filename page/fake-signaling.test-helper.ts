@@ -1,4 +1,9 @@
-import { type Bitfield, PeerConnectError, type SignalData } from '../protocol/index.js';
+import {
+  CONTENT_ID,
+  PeerConnectError,
+  SIGNALING_LIMITS,
+  type SignalData,
+} from '../protocol/index.js';
 import type { SignalRelay } from './peer-pool.js';
 import type {
   SignalingClientEvents,
@@ -7,21 +12,51 @@ import type {
 } from './signaling-client.js';
 
 /**
- * An in-memory signaling server: peers join it, it answers `find` from what each one holds and
- * relays signals a macrotask later, in order. `hub.relay()` gives a PeerPool under test its
- * SignalRelay; `FakeSignalingClient` stands in for SignalingClient (`vi.mock` it), joining the
- * hub of its `url` (see `hubAt`).
+ * An in-memory signaling server (one site's swarm, protocol v2): clients join it, announce
+ * content ids, and it answers `find` from what each one disclosed (never the asker), only while
+ * the swarm has `minSwarm` other peers, and relays signals a macrotask later, in order.
+ * `hub.relay()` gives a PeerPool under test its SignalRelay; `FakeSignalingClient` stands in
+ * for SignalingClient (`vi.mock` it), joining the hub of its `url` (see `hubAt`).
+ *
+ * Unlike the real server, membership and quorum changes are immediate: joining or leaving
+ * emits `quorum` on the other clients synchronously.
  */
 type Receiver = (from: string, data: SignalData) => void;
 
 export class FakeSignalingHub {
   /** While true the server cannot be reached: joins fail with signaling-unavailable. */
   down = false;
+  /** What `welcome` tells each joiner to use; undefined leaves iceServers out. */
+  iceServers: RTCIceServer[] | undefined;
   /** Every signal relayed, in order. */
   readonly relayed: { from: string; to: string; data: SignalData }[] = [];
+  /** The clients joined now. */
   readonly clients = new Set<FakeSignalingClient>();
   private readonly receivers = new Map<string, Receiver>();
   private nextId = 0;
+  private required = 1;
+  private reached = false;
+
+  /**
+   * Other peers the swarm must have before anyone is told who holds what (the server's
+   * `--min-swarm`, default 1). Setting it tells the joined clients if their quorum changes.
+   */
+  get minSwarm(): number {
+    return this.required;
+  }
+
+  set minSwarm(value: number) {
+    if (!Number.isInteger(value) || value < 1 || value > SIGNALING_LIMITS.maxMinSwarm) {
+      throw new RangeError(`minSwarm ${value}`);
+    }
+    this.required = value;
+    this.updateQuorum();
+  }
+
+  /** Whether the swarm has `minSwarm` peers besides any one of them. */
+  get quorate(): boolean {
+    return this.clients.size - 1 >= this.required;
+  }
 
   /** A fresh 16-character peer id, in increasing order. */
   newPeerId(): string {
@@ -54,10 +89,45 @@ export class FakeSignalingHub {
     };
   }
 
-  find(swarm: string, asset: number, asker: string): string[] {
-    return [...this.clients]
-      .filter((c) => c.swarm === swarm && c.peerId !== asker && c.holds(asset))
-      .map((c) => c.peerId!);
+  /**
+   * What the server answers a `find` for `content` from `asker`: up to maxFoundPeers other
+   * joined clients that disclosed it, or none while the swarm is below quorum.
+   */
+  find(content: string, asker: string): string[] {
+    if (!this.quorate) return [];
+    const peers: string[] = [];
+    for (const c of this.clients) {
+      if (peers.length === SIGNALING_LIMITS.maxFoundPeers) break;
+      if (c.peerId !== undefined && c.peerId !== asker && c.discloses(content))
+        peers.push(c.peerId);
+    }
+    return peers;
+  }
+
+  /** Ends `client`'s connection as a server-side drop would (the fake does not reconnect it). */
+  kick(client: FakeSignalingClient): void {
+    client.dropped();
+  }
+
+  /** @internal FakeSignalingClient's join. */
+  join(client: FakeSignalingClient, id: string, receiver: Receiver): void {
+    this.clients.add(client);
+    this.listen(id, receiver);
+    this.updateQuorum(client);
+  }
+
+  /** @internal FakeSignalingClient's leave. */
+  part(client: FakeSignalingClient, id: string): void {
+    this.leave(id);
+    if (this.clients.delete(client)) this.updateQuorum();
+  }
+
+  /** Tells every joined client but `joiner` (whose welcome says it) when the quorum changes. */
+  private updateQuorum(joiner?: FakeSignalingClient): void {
+    const reached = this.quorate;
+    if (reached === this.reached) return;
+    this.reached = reached;
+    for (const c of [...this.clients]) if (c !== joiner) c.quorumChanged(reached);
   }
 }
 
@@ -77,20 +147,23 @@ export function resetHubs(): void {
   hubs.clear();
 }
 
-/** SignalingClient's surface, over a FakeSignalingHub. */
+/** SignalingClient's surface (v2), over a FakeSignalingHub. */
 export class FakeSignalingClient extends EventTarget {
-  readonly swarm: string;
-  readonly finds: number[] = [];
+  readonly stats = { malformedFrames: 0, serverErrors: 0, reconnects: 0, droppedIds: 0 };
+  /** Content ids this client asked the hub about (not those answered [] before quorum). */
+  readonly finds: string[] = [];
   private readonly hub: FakeSignalingHub;
-  private have: Bitfield;
+  /** What the agent announced; the hub sees it once `disclosing`. */
+  private readonly held = new Set<string>();
+  private disclosing = false;
+  private quorum = false;
   private currentState: SignalingState = 'closed';
   private currentPeerId: string | undefined;
+  private advertisedIceServers: RTCIceServer[] | undefined;
 
   constructor(options: SignalingClientOptions) {
     super();
     this.hub = hubAt(options.url);
-    this.swarm = options.swarm;
-    this.have = options.have;
   }
 
   get state(): SignalingState {
@@ -101,8 +174,22 @@ export class FakeSignalingClient extends EventTarget {
     return this.currentPeerId;
   }
 
-  holds(asset: number): boolean {
-    return this.currentState === 'open' && this.have.has(asset);
+  get iceServers(): RTCIceServer[] | undefined {
+    return this.advertisedIceServers;
+  }
+
+  get quorumReached(): boolean {
+    return this.currentState === 'open' && this.quorum;
+  }
+
+  /** Content ids this client announced (whether or not disclosed yet). */
+  get announced(): ReadonlySet<string> {
+    return this.held;
+  }
+
+  /** Whether the hub may name this client as a holder of `content`. */
+  discloses(content: string): boolean {
+    return this.currentState === 'open' && this.disclosing && this.held.has(content);
   }
 
   on<K extends keyof SignalingClientEvents>(
@@ -123,35 +210,67 @@ export class FakeSignalingClient extends EventTarget {
     }
     const id = this.hub.newPeerId();
     this.currentPeerId = id;
-    this.hub.clients.add(this);
-    this.hub.listen(id, (from, data) => this.emit('signal', { from, data }));
+    this.hub.join(this, id, (from, data) => this.emit('signal', { from, data }));
+    this.advertisedIceServers = this.hub.iceServers;
+    this.quorum = this.hub.quorate;
+    this.disclosing = this.quorum;
     this.setState('open');
     this.emit('welcome', id);
+    if (this.quorum) this.emit('quorum', true);
     return id;
   }
 
-  async find(asset: number): Promise<string[]> {
-    if (this.currentState !== 'open') {
+  async find(content: string): Promise<string[]> {
+    if (!CONTENT_ID.test(content)) throw new RangeError(`not a content id: ${content}`);
+    if (this.currentState !== 'open' || !this.currentPeerId) {
       throw new PeerConnectError('signaling-unavailable', 'not joined');
     }
-    this.finds.push(asset);
-    return this.hub.find(this.swarm, asset, this.currentPeerId!);
+    if (!this.quorum) return [];
+    this.finds.push(content);
+    return this.hub.find(content, this.currentPeerId);
   }
 
-  setHave(have: Bitfield): void {
-    this.have = have;
+  announce(ids: Iterable<string>): void {
+    const list = [...ids];
+    const bad = list.find((id) => !CONTENT_ID.test(id));
+    if (bad !== undefined) throw new RangeError(`not a content id: ${bad}`);
+    for (const id of list) {
+      if (this.held.has(id)) continue;
+      if (this.held.size >= SIGNALING_LIMITS.maxAnnouncedIds) this.stats.droppedIds++;
+      else this.held.add(id);
+    }
+  }
+
+  withdraw(ids: Iterable<string>): void {
+    for (const id of ids) this.held.delete(id);
   }
 
   signal(to: string, data: SignalData): boolean {
-    if (this.currentState !== 'open') return false;
-    return this.hub.signal(this.currentPeerId!, to, data);
+    if (this.currentState !== 'open' || !this.currentPeerId) return false;
+    return this.hub.signal(this.currentPeerId, to, data);
   }
 
   close(): void {
-    if (this.currentPeerId) this.hub.leave(this.currentPeerId);
-    this.hub.clients.delete(this);
+    this.dropped();
+  }
+
+  /** @internal The hub's quorum changed (a lost quorum withdraws nothing). */
+  quorumChanged(reached: boolean): void {
+    if (this.currentState !== 'open' || this.quorum === reached) return;
+    this.quorum = reached;
+    if (reached) this.disclosing = true;
+    this.emit('quorum', reached);
+  }
+
+  /** @internal Leaves the hub: state closed; what was announced is kept for the next join. */
+  dropped(): void {
+    const hadQuorum = this.quorumReached;
+    if (this.currentPeerId) this.hub.part(this, this.currentPeerId);
     this.currentPeerId = undefined;
+    this.quorum = false;
+    this.disclosing = false;
     this.setState('closed');
+    if (hadQuorum) this.emit('quorum', false);
   }
 
   private setState(state: SignalingState): void {
