@@ -4,9 +4,9 @@ import {
   type AgentReplyMessage,
   CHUNK_SIZE,
   chunkCount,
-  createManifest,
+  contentIdOf,
   decodeWireMessage,
-  ManifestIndex,
+  type ManifestAsset,
   parseAgentReply,
 } from '../protocol/index.js';
 import { assetOf, eventually, tick } from './common.test-helper.js';
@@ -19,6 +19,7 @@ import {
 import { hubAt, resetHubs } from './fake-signaling.test-helper.js';
 import type { DialOutcome } from './peer-pool.js';
 import { SwarmSession } from './swarm-session.js';
+import { type UploadPolicy, uploadPolicyOf } from './upload-policy.js';
 
 // Signaling is an in-memory hub per URL; peers connect over the fake RTC; the rest is real.
 vi.mock('./signaling-client.js', async () => {
@@ -33,19 +34,14 @@ const BIG_CHUNKS = chunkCount(BIG.length);
 /** The chunks a seeder blocked on its send queue still sends: one per upload (request) in flight. */
 const PENDING_CHUNKS = AGENT_LIMITS.requestsInFlightPerPeer * CHUNK_SIZE;
 
+const small = assetOf('/small.css', SMALL, 'text/css');
+const big = assetOf('/big.bin', BIG);
+
 let network: FakeRtcNetwork;
-let index: ManifestIndex;
-let small: number;
-let big: number;
 const sessions: SwarmSession[] = [];
 
-beforeEach(async () => {
+beforeEach(() => {
   network = installFakeRtc();
-  index = new ManifestIndex(
-    await createManifest([assetOf('/small.css', SMALL, 'text/css'), assetOf('/big.bin', BIG)]),
-  );
-  small = index.indexOf('/small.css')!;
-  big = index.indexOf('/big.bin')!;
 });
 
 afterEach(() => {
@@ -61,13 +57,16 @@ function corrupted(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
-/** A leader's session holding `held` (manifest indexes) in its store. */
-function makeSession(held: number[] = [], options: { bigBytes?: Uint8Array } = {}) {
+/** A leader's session whose store holds `held`; it announces them as the agent does on pc:ready. */
+function makeSession(
+  held: ManifestAsset[] = [],
+  options: { bigBytes?: Uint8Array; policy?: Partial<UploadPolicy> } = {},
+) {
   const blobs = new Map<string, Blob>([
-    [index.get(small)!.sha256, new Blob([SMALL])],
-    [index.get(big)!.sha256, new Blob([(options.bigBytes ?? BIG) as Uint8Array<ArrayBuffer>])],
+    [small.sha256, new Blob([SMALL])],
+    [big.sha256, new Blob([(options.bigBytes ?? BIG) as Uint8Array<ArrayBuffer>])],
   ]);
-  const hashes = new Set(held.map((i) => index.get(i)!.sha256));
+  const hashes = new Set(held.map((asset) => asset.sha256));
   const stats = {
     bytesUploaded: 0,
     peers: 0,
@@ -81,14 +80,26 @@ function makeSession(held: number[] = [], options: { bigBytes?: Uint8Array } = {
   };
   const store = {
     getBlob: async (hash: string) => (hashes.has(hash) ? blobs.get(hash) : undefined),
+    hashes: async () => new Set(hashes),
   };
-  const session = new SwarmSession(index, hashes, { signalUrl: SIGNAL_URL, store, stats });
+  const session = new SwarmSession({
+    signalUrl: SIGNAL_URL,
+    store,
+    stats,
+    policy: { ...uploadPolicyOf(undefined), ...options.policy },
+  });
   sessions.push(session);
-  return { session, stats };
+  void session.refresh();
+  return { session, stats, hashes };
+}
+
+/** Who the hub would name as holding `asset`'s content, to a peer outside the swarm. */
+function holders(asset: ManifestAsset): string[] {
+  return hubAt(SIGNAL_URL).find(contentIdOf(asset.sha256), 'nobody');
 }
 
 /** The worker's end of one `pc:fetch`: what it received, and what the agent transferred. */
-function workerFetch(session: SwarmSession, asset: number, manifestVersion = index.version) {
+function workerFetch(session: SwarmSession, asset: ManifestAsset) {
   const { port1: agentEnd, port2: workerEnd } = new MessageChannel();
   const messages: AgentReplyMessage[] = [];
   const transferred: { message: unknown; transfer: Transferable[] }[] = [];
@@ -104,7 +115,7 @@ function workerFetch(session: SwarmSession, asset: number, manifestVersion = ind
   workerEnd.addEventListener('close', () => {
     closed = true;
   });
-  void session.fetch({ type: 'pc:fetch', id: 1, asset, manifestVersion }, agentEnd);
+  void session.fetch({ type: 'pc:fetch', id: 1, asset }, agentEnd);
   return {
     workerEnd,
     messages,
@@ -234,15 +245,19 @@ describe('SwarmSession', () => {
     expect(request.chunks()).toHaveLength(BIG_CHUNKS);
   });
 
-  it('answers agent-unavailable for another manifest version or an unknown asset', async () => {
-    const { session } = makeSession();
-    for (const request of [
-      workerFetch(session, small, 'cd'.repeat(32)),
-      workerFetch(session, index.size),
-    ]) {
-      await eventually(request.closed, 'the reply');
-      expect(request.messages).toEqual([{ type: 'pc:unavailable', code: 'agent-unavailable' }]);
-    }
+  it('serves content whatever path or release named it; never other bytes for a path', async () => {
+    makeSession([big]);
+    const leecher = makeSession();
+    // A later release moved the file: same bytes, new path. Peers find it by content.
+    const moved = workerFetch(leecher.session, { ...big, path: '/v2/big.bin' });
+    await eventually(moved.closed, 'the reply');
+    expect(moved.ends()).toEqual([]);
+    expect(body(moved.chunks()).equals(Buffer.from(BIG))).toBe(true);
+    // And a release that changed the file: the old bytes' holder is never asked for the new ones.
+    const changed = assetOf('/big.bin', corrupted(BIG));
+    const request = workerFetch(leecher.session, changed);
+    await eventually(request.closed, 'the reply');
+    expect(request.messages).toEqual([{ type: 'pc:unavailable', code: 'no-peers' }]);
   });
 
   it('answers signaling-unavailable at once when signaling is down', async () => {
@@ -261,17 +276,60 @@ describe('SwarmSession', () => {
     expect(request.messages).toEqual([{ type: 'pc:unavailable', code: 'no-peers' }]);
   });
 
-  it('seeds what the worker stored, and what the store holds on a refresh', async () => {
-    const { session } = makeSession();
+  it('seeds what the store holds, what the worker stored, and what a refresh finds', async () => {
+    const { session, hashes } = makeSession([small]);
+    // Any one other peer makes the default quorum.
+    makeSession();
+    await eventually(() => holders(small).length === 1, 'the announce of what is held');
+    expect(holders(big)).toEqual([]);
+    session.stored(big.sha256);
+    expect(holders(big)).toHaveLength(1);
+    const other = assetOf('/other.bin', new Uint8Array([9, 9, 9]));
+    hashes.add(other.sha256);
+    await session.refresh();
+    expect(holders(other)).toHaveLength(1);
+  });
+
+  it('discloses nothing until the swarm has its quorum', async () => {
     const hub = hubAt(SIGNAL_URL);
-    await eventually(() => hub.clients.size === 1, 'the join');
-    expect(hub.find(index.version, small, 'nobody')).toEqual([]);
-    session.stored(small);
-    expect(session.have.has(small)).toBe(true);
-    expect(hub.find(index.version, small, 'nobody')).toHaveLength(1);
-    session.stored(index.size);
-    session.refreshHave(new Set([index.get(big)!.sha256]));
-    expect(hub.find(index.version, big, 'nobody')).toHaveLength(1);
+    hub.minSwarm = 2;
+    makeSession([big]);
+    const second = makeSession();
+    await eventually(() => hub.clients.size === 2, 'two joins');
+    await quiet();
+    expect(holders(big)).toEqual([]);
+    const request = workerFetch(second.session, big);
+    await eventually(request.closed, 'the reply');
+    expect(request.messages).toEqual([{ type: 'pc:unavailable', code: 'no-peers' }]);
+    makeSession();
+    await eventually(() => holders(big).length === 1, 'the announce at quorum');
+  });
+
+  it('withdraws what it announced once its upload budget is spent', async () => {
+    const seeder = makeSession([big], { policy: { budgetBytes: 4 * CHUNK_SIZE } });
+    const leecher = makeSession();
+    await eventually(() => holders(big).length === 1, 'the announce');
+    const request = workerFetch(leecher.session, big);
+    await eventually(request.closed, 'the reply');
+    // The worker takes the rest from the origin: the agent ends with the verified prefix.
+    expect(request.ends()).toEqual([{ type: 'pc:failed', code: 'peer-error' }]);
+    // Four chunks went out over two requests in flight; the worker got their contiguous prefix.
+    expect(seeder.stats.bytesUploaded).toBe(4 * CHUNK_SIZE);
+    expect(request.chunks().length).toBeGreaterThan(0);
+    expect(request.chunks().length).toBeLessThanOrEqual(4);
+    expect(holders(big)).toEqual([]);
+  });
+
+  it('withdraws content the store no longer holds when a peer asks for it', async () => {
+    const seeder = makeSession([small, big]);
+    const leecher = makeSession();
+    await eventually(() => holders(small).length === 1, 'the announce');
+    seeder.hashes.delete(small.sha256);
+    const request = workerFetch(leecher.session, small);
+    await eventually(request.closed, 'the reply');
+    expect(request.ends()).toEqual([{ type: 'pc:unavailable', code: 'peer-error' }]);
+    expect(holders(small)).toEqual([]);
+    expect(holders(big)).toHaveLength(1);
   });
 
   it('close() ends the downloads in flight, and the worker hears it', async () => {

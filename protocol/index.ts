@@ -1,5 +1,4 @@
 export * from './beacon.js';
-export * from './bitfield.js';
 export * from './bridge.js';
 export * from './browser-features.js';
 export * from './coded-error.js';
