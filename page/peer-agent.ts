@@ -70,7 +70,9 @@ export async function startLeaderAgent(options: {
   const { api } = options;
   const { policy, consentRequired } = api.settings;
   let store: Promise<AssetStore | undefined> | undefined;
-  let session: SwarmSession | undefined;
+  // A chain, so that requests arriving while the session is being set up (the store opening)
+  // wait for it rather than go to the origin, and a leave after a join closes what it made.
+  let session: Promise<SwarmSession | undefined> = Promise.resolve(undefined);
   let disabled = false;
   let persistenceAsked = false;
   const optOut = () => (disabled ? 'disabled' : p2pOptOutReason(consentRequired));
@@ -84,47 +86,53 @@ export async function startLeaderAgent(options: {
   };
 
   /** The worker is ready for this agent: join (or, after a worker restart, catch up). */
-  const join = async () => {
-    if (optOut()) return;
-    const opened = await openStore();
-    if (!opened || optOut()) return;
-    session ??= new SwarmSession({
-      signalUrl: options.signalUrl,
-      iceServers: options.iceServers,
-      store: opened,
-      stats: api.agentStats,
-      policy,
+  const join = () => {
+    session = session.then(async (current) => {
+      if (optOut()) return current;
+      const opened = await openStore();
+      if (!opened || optOut()) return current;
+      const joined =
+        current ??
+        new SwarmSession({
+          signalUrl: options.signalUrl,
+          iceServers: options.iceServers,
+          store: opened,
+          stats: api.agentStats,
+          policy,
+        });
+      if (!persistenceAsked) {
+        persistenceAsked = true;
+        void requestPersistence();
+      }
+      joined.refresh().catch((err) => debug('could not read the store', err));
+      return joined;
     });
-    if (!persistenceAsked) {
-      persistenceAsked = true;
-      void requestPersistence();
-    }
-    await session.refresh();
   };
 
   const leave = () => {
-    session?.close();
-    session = undefined;
+    session = session.then((current) => {
+      current?.close();
+      return undefined;
+    });
   };
 
   const onMessage = (message: WorkerToAgentMessage, port: MessagePort | undefined) => {
     switch (message.type) {
       case 'pc:ready':
-        join().catch((err) => debug('could not join the swarm', err));
+        join();
         return;
       case 'pc:stored':
-        session?.stored(message.sha256);
+        void session.then((current) => current?.stored(message.sha256));
         return;
       case 'pc:fetch':
         if (!port) return;
         // At once: the worker gives a tab that does not answer (frozen, hung) up for the origin.
         port.postMessage({ type: 'pc:accepted' });
-        if (!session) {
+        void session.then((current) => {
+          if (current) return current.fetch(message, port);
           port.postMessage({ type: 'pc:unavailable', code: 'agent-unavailable' });
           port.close();
-          return;
-        }
-        void session.fetch(message, port);
+        });
         return;
     }
   };

@@ -17,7 +17,7 @@ import {
 import { attachSignaling, type SignalingOptions } from '../signaling/index.js';
 import { AGENT_LIMITS, BACKOFF } from './config.js';
 import { FakeSignalingClient, hubAt, resetHubs } from './fake-signaling.test-helper.js';
-import { SignalingClient, type SignalingState } from './signaling-client.js';
+import { QUORUM_SETTLE_MS, SignalingClient, type SignalingState } from './signaling-client.js';
 
 const { signalingConnectTimeoutMs: CONNECT_TIMEOUT_MS, signalingFindTimeoutMs: FIND_TIMEOUT_MS } =
   AGENT_LIMITS;
@@ -398,6 +398,26 @@ describe('SignalingClient', () => {
     expect(isPeerConnectError(err, 'peer-timeout')).toBe(true);
     expect(performance.now() - started).toBeGreaterThanOrEqual(FIND_TIMEOUT_MS - 1);
     expect(performance.now() - started).toBeLessThan(FIND_TIMEOUT_MS + SLACK_MS);
+  });
+
+  it('holds finds for QUORUM_SETTLE_MS after its join gave the others their quorum, not otherwise', async () => {
+    const answer = (conn: Connection, m: ClientMessage) => {
+      if (m.t === 'find') conn.send({ t: 'found', id: m.id, content: m.content, peers: [OTHER] });
+    };
+    // peers 1, minSwarm 1: the one other peer was alone and announces only now.
+    const fresh = await startScripted((conn) => conn.send(welcome(1, 1)), answer);
+    const first = client(fresh.url);
+    await first.connect();
+    let started = performance.now();
+    expect(await first.find(cid(1))).toEqual([OTHER]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(QUORUM_SETTLE_MS - 50);
+    // A swarm that had its quorum already: at once.
+    const steady = await startScripted((conn) => conn.send(welcome(3, 1)), answer);
+    const second = client(steady.url);
+    await second.connect();
+    started = performance.now();
+    expect(await second.find(cid(1))).toEqual([OTHER]);
+    expect(performance.now() - started).toBeLessThan(QUORUM_SETTLE_MS - 50);
   });
 
   for (const withErrorFrame of [true, false]) {

@@ -21,6 +21,14 @@ const FIND_ID_LIMIT = 2 ** 32;
  */
 export const PROTOCOL_MISMATCH_CLOSE_CODE = 4000;
 
+/**
+ * When the quorum has just been reached (by our join, or a `quorum` message), the other peers
+ * are only now sending the announcements they held back: a `find` sent at once would race
+ * them and go to the origin. Finds wait this long after the change, about one round trip to
+ * the server over a slow link and back; in a swarm that had its quorum already, never.
+ */
+export const QUORUM_SETTLE_MS = 300;
+
 export type SignalingState = 'connecting' | 'open' | 'closed';
 
 export interface SignalingClientEvents {
@@ -57,6 +65,8 @@ interface SocketSession {
   disclosing: boolean;
   /** Content ids announced on this socket (a subset of the client's `held`). */
   readonly announced: Set<string>;
+  /** Finds wait until then (Date.now()): others' held-back announcements are on their way. */
+  settleUntil: number;
 }
 
 /**
@@ -168,17 +178,25 @@ export class SignalingClient extends EventTarget {
     if (!this.quorumReached) return Promise.resolve([]);
     const id = this.nextFindId;
     this.nextFindId = (id + 1) % FIND_ID_LIMIT;
+    const session = this.session;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.finds.delete(id);
         reject(new PeerConnectError('peer-timeout', `no answer to find ${content}`));
       }, AGENT_LIMITS.signalingFindTimeoutMs);
       this.finds.set(id, { resolve, reject, content, timer });
-      if (!this.send({ t: 'find', id, content, max: SIGNALING_LIMITS.maxFoundPeers })) {
-        clearTimeout(timer);
-        this.finds.delete(id);
-        reject(new PeerConnectError('signaling-unavailable', 'socket not open'));
-      }
+      const send = () => {
+        // Settled on another socket (a reconnect) or already failed: drop() rejected it.
+        if (!this.finds.has(id) || this.session !== session) return;
+        if (!this.send({ t: 'find', id, content, max: SIGNALING_LIMITS.maxFoundPeers })) {
+          clearTimeout(timer);
+          this.finds.delete(id);
+          reject(new PeerConnectError('signaling-unavailable', 'socket not open'));
+        }
+      };
+      const settle = (session?.settleUntil ?? 0) - Date.now();
+      if (settle > 0) setTimeout(send, settle);
+      else send();
     });
   }
 
@@ -248,6 +266,7 @@ export class SignalingClient extends EventTarget {
       quorum: false,
       disclosing: false,
       announced: new Set(),
+      settleUntil: 0,
     };
     socket.addEventListener('open', () => {
       if (socket !== this.session?.socket) return;
@@ -306,6 +325,10 @@ export class SignalingClient extends EventTarget {
           return;
         }
         this.advertisedIceServers = message.iceServers;
+        // Our join gave the others their quorum: they announce only now.
+        if (message.peers >= message.minSwarm && message.peers - 1 < message.minSwarm) {
+          session.settleUntil = Date.now() + QUORUM_SETTLE_MS;
+        }
         this.onWelcome(session, message.peerId, message.peers >= message.minSwarm);
         break;
       case 'quorum':
@@ -360,6 +383,7 @@ export class SignalingClient extends EventTarget {
   private onQuorum(session: SocketSession, reached: boolean): void {
     if (session.quorum === reached) return;
     session.quorum = reached;
+    if (reached) session.settleUntil = Date.now() + QUORUM_SETTLE_MS;
     if (reached && !session.disclosing) {
       session.disclosing = true;
       this.sendAnnouncements(this.held);

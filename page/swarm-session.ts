@@ -147,8 +147,10 @@ export class SwarmSession {
         },
         onEnd: (error) => {
           this.downloads.delete(started);
-          if (error)
+          if (error) {
+            debug(message.asset.path, 'not from peers:', error.code, error.message);
             port.postMessage({ type: sent ? 'pc:failed' : 'pc:unavailable', code: error.code });
+          }
           port.close();
         },
       },
