@@ -46,7 +46,7 @@ async function siteRows(count: number): Promise<ResultRow[]> {
     // A page: the first PAGE_ASSETS files of one directory, as a gallery page would load them.
     const page = Array.from({ length: PAGE_ASSETS }, (_, i) => `/d1/f${FILES_PER_DIR + i}.js`);
     const shardCount = release.root.shards.length;
-    const pageShards = new Set(await Promise.all(page.map((path) => shardOf(path, shardCount))));
+    const pageShards = new Set(page.map((path) => shardOf(path, release.root)));
     const pageBytes =
       release.rootBytes.byteLength + [...pageShards].reduce((sum, i) => sum + shardBytes[i]!, 0);
     const scenario = `manifest, ${count.toLocaleString('en')} files`;
