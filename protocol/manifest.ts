@@ -33,7 +33,7 @@ export interface ManifestRoot {
   format: typeof MANIFEST_FORMAT;
   version: string;
   chunkSize: typeof CHUNK_SIZE;
-  /** How many assets the shards hold together. */
+  /** How many assets the shards hold together (informational: readers check only its bound). */
   assetCount: number;
   /**
    * The shards in path order: shard i holds the paths from its `first` (inclusive) to the next
@@ -173,8 +173,10 @@ export function canonicalRootContent(root: Omit<ManifestRoot, 'version'>): strin
 }
 
 /**
- * Parses and verifies an untrusted root (from the network, a file or IndexedDB): its shape, and
- * that its version is the hash of its content. Throws PeerConnectError('bad-manifest') or
+ * Parses and verifies an untrusted root (from the network, a file or IndexedDB): its shape, that
+ * its shards' firsts start at '/' and strictly increase (so every path has exactly one shard),
+ * and that its version is the hash of its content. `assetCount` is informational: checking it
+ * would take every shard. Throws PeerConnectError('bad-manifest') or
  * ('manifest-version-mismatch').
  */
 export async function parseManifestRoot(input: unknown): Promise<ManifestRoot> {
