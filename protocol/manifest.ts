@@ -11,7 +11,7 @@ import { parseWith } from './validate.js';
  * into shards of contiguous ranges: a small root lists each shard's lowest path and sha-256, and
  * a shard is a content-addressed file fetched on demand and checked against the root. Ranges,
  * not a hash of the path, because a page's assets share directories, so they fall in one or two
- * shards rather than one shard each. The cuts are content-defined (after a path whose hash hits,
+ * shards per directory rather than one shard each. The cuts are content-defined (after a path whose hash hits,
  * see `buildManifestFiles`), so adding or removing a file changes its own shard (at worst a
  * neighbour too) and every other shard keeps its hash, and its place in caches, across releases.
  * The root's `version` is the sha-256 of its canonical content, so one version pins every asset
