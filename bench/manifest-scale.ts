@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { MIB, shardOf } from '../protocol/index.js';
+import {
+  CHUNK_SIZE,
+  MANIFEST_FORMAT,
+  MANIFEST_LIMITS,
+  type ManifestAsset,
+  MIB,
+  sha256,
+  sha256Hex,
+  shardOf,
+} from '../protocol/index.js';
 import { startServer } from '../server/index.js';
 import { buildManifest } from '../site/index.js';
 import { printTable, type ResultRow, writeResults } from './report.js';
@@ -11,9 +20,20 @@ import { writeBarChart } from './svg-chart.js';
 
 /** Site sizes the issue asks about: 20,000 files (4.2 MB manifest in v1) and 100,000. */
 const SITE_FILE_COUNTS = [20_000, 100_000];
-/** Files per directory of the generated site, and what one page of it loads. */
+/** Files per directory of the generated site. */
 const FILES_PER_DIR = 500;
-const PAGE_ASSETS = 20;
+/**
+ * What one page loads: 20 assets from 3 directories (its own, the next, and d0 shared by all
+ * pages), taken either as the first files of each (a gallery's thumbnails) or spread evenly
+ * over each (a page's scripts among a flat directory of bundles: the worst case for ranges).
+ * Figures are the mean over the pages of every directory, so one unlucky shard does not decide.
+ */
+const PAGE_DIRS = [
+  { offset: 0, count: 8 },
+  { offset: 1, count: 8 },
+  { shared: 0, count: 4 },
+];
+const PAGE_ASSETS = PAGE_DIRS.reduce((sum, { count }) => sum + count, 0);
 /** Small files of a few hundred bytes to a few KiB, like icons, thumbnails and scripts. */
 const MIN_FILE_BYTES = 200;
 const FILE_BYTES_SPREAD = 4000;
@@ -34,6 +54,63 @@ async function makeSite(dir: string, count: number): Promise<void> {
   }
 }
 
+/** The page of directory `own` (from 1, so d0 stays the shared one). */
+function pagePaths(own: number, spread: boolean): string[] {
+  return PAGE_DIRS.flatMap(({ offset, shared, count }) =>
+    Array.from({ length: count }, (_, k) => {
+      const dir = shared ?? own + (offset ?? 0);
+      const i = dir * FILES_PER_DIR + (spread ? Math.floor((k * FILES_PER_DIR) / count) : k);
+      return `/d${dir}/f${i}.js`;
+    }),
+  );
+}
+
+/** One layout of the manifest: the root's bytes, each shard's bytes, and a path's shard. */
+interface Layout {
+  rootBytes: number;
+  shardBytes: number[];
+  shardOf: (path: string) => number;
+}
+
+/**
+ * The baseline, built here as before the range shards: ceil(n / 256) shards (at most 4096), a
+ * path in shard sha-256(path)[0..4] mod the count, each file `{format, shard, assets}` and a
+ * root listing bare hashes. Same assets and JSON encoding as the builder, so the bytes compare.
+ */
+async function hashModLayout(assets: readonly ManifestAsset[]): Promise<Layout> {
+  const count = Math.min(
+    MANIFEST_LIMITS.maxShards,
+    Math.max(1, Math.ceil(assets.length / MANIFEST_LIMITS.assetsPerShard)),
+  );
+  const encoder = new TextEncoder();
+  const pick = async (path: string) =>
+    new DataView((await sha256(encoder.encode(path))).buffer).getUint32(0) % count;
+  const buckets: ManifestAsset[][] = Array.from({ length: count }, () => []);
+  const sorted = [...assets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const indexes = await Promise.all(sorted.map(({ path }) => pick(path)));
+  for (const [i, asset] of sorted.entries()) buckets[indexes[i]!]!.push(asset);
+  const files = buckets.map((bucket, shard) =>
+    encoder.encode(JSON.stringify({ format: MANIFEST_FORMAT, shard, assets: bucket })),
+  );
+  const hashes = await Promise.all(files.map((bytes) => sha256Hex(bytes)));
+  const body = { format: MANIFEST_FORMAT, chunkSize: CHUNK_SIZE, assetCount: assets.length };
+  const version = await sha256Hex(encoder.encode(JSON.stringify({ ...body, shards: hashes })));
+  const root = JSON.stringify({ ...body, version, shards: hashes });
+  const byPath = new Map(sorted.map(({ path }, i) => [path, indexes[i]!]));
+  return {
+    rootBytes: encoder.encode(root).byteLength,
+    shardBytes: files.map((bytes) => bytes.byteLength),
+    shardOf: (path) => byPath.get(path) ?? 0,
+  };
+}
+
+/** The bytes a first visit to a page costs: the root and the distinct shards of its paths. */
+function pageCost(layout: Layout, paths: readonly string[]) {
+  const shards = new Set(paths.map(layout.shardOf));
+  const bytes = [...shards].reduce((sum, i) => sum + layout.shardBytes[i]!, layout.rootBytes);
+  return { shards: shards.size, bytes };
+}
+
 async function siteRows(count: number): Promise<ResultRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'peerconnect-manifest-scale-'));
   try {
@@ -41,34 +118,58 @@ async function siteRows(count: number): Promise<ResultRow[]> {
     const started = performance.now();
     const { release } = await buildManifest(dir);
     const buildMs = performance.now() - started;
-    const shardBytes = [...release.shards.values()].map((bytes) => bytes.byteLength);
-    const totalShardBytes = shardBytes.reduce((a, b) => a + b, 0);
-    // A page: the first PAGE_ASSETS files of one directory, as a gallery page would load them.
-    const page = Array.from({ length: PAGE_ASSETS }, (_, i) => `/d1/f${FILES_PER_DIR + i}.js`);
-    const shardCount = release.root.shards.length;
-    const pageShards = new Set(await Promise.all(page.map((path) => shardOf(path, shardCount))));
-    const pageBytes =
-      release.rootBytes.byteLength + [...pageShards].reduce((sum, i) => sum + shardBytes[i]!, 0);
+    const after: Layout = {
+      rootBytes: release.rootBytes.byteLength,
+      shardBytes: release.root.shards.map(({ sha256: hash }) => release.shards.get(hash)!.length),
+      shardOf: (path) => shardOf(path, release.root),
+    };
+    const before = await hashModLayout([...release.assets.values()]);
+    const totalShardBytes = after.shardBytes.reduce((a, b) => a + b, 0);
+    const shardCount = after.shardBytes.length;
     const scenario = `manifest, ${count.toLocaleString('en')} files`;
-    const row = (variant: string, value: number, unit: string, note = NOTE): ResultRow => ({
+    const row = (variant: string, value: number, unit: string, extra = {}): ResultRow => ({
       scenario,
       variant,
       value,
       unit,
-      note,
+      ...extra,
+      note: NOTE,
     });
+    const pages = Math.ceil(count / FILES_PER_DIR) - 2;
+    const meanCost = (layout: Layout, spread: boolean) => {
+      let shards = 0;
+      let bytes = 0;
+      for (let own = 1; own <= pages; own++) {
+        const cost = pageCost(layout, pagePaths(own, spread));
+        shards += cost.shards;
+        bytes += cost.bytes;
+      }
+      return { shards: (shards / pages).toFixed(1), bytes: bytes / pages };
+    };
+    const pageRows = (shape: string, spread: boolean): ResultRow[] => {
+      const old = meanCost(before, spread);
+      const now = meanCost(after, spread);
+      const what = `a page of ${PAGE_ASSETS} assets in 3 dirs (${shape}; mean of ${pages}) fetches`;
+      return [
+        row(`${what}, before (hash mod): root + ${old.shards} shards`, old.bytes, 'B'),
+        row(`${what}, after (path ranges): root + ${now.shards} shards`, now.bytes, 'B', {
+          ratioToBaseline: now.bytes / old.bytes,
+        }),
+      ];
+    };
     return [
       row('build time (hash + write)', buildMs, 'ms'),
-      row('root bytes', release.rootBytes.byteLength, 'B'),
-      row('shard count', shardCount, 'shards'),
+      row('root bytes, before (hash mod)', before.rootBytes, 'B'),
+      row('root bytes, after (path ranges)', after.rootBytes, 'B', {
+        ratioToBaseline: after.rootBytes / before.rootBytes,
+      }),
+      row('shard count, before (hash mod)', before.shardBytes.length, 'shards'),
+      row('shard count, after (path ranges)', shardCount, 'shards'),
       row('mean shard bytes', totalShardBytes / shardCount, 'B'),
-      row('max shard bytes', Math.max(...shardBytes), 'B'),
+      row('max shard bytes', Math.max(...after.shardBytes), 'B'),
       row('all shards together (a v1 manifest held all this)', totalShardBytes, 'B'),
-      row(
-        `a page of ${PAGE_ASSETS} assets fetches: root + ${pageShards.size} shards`,
-        pageBytes,
-        'B',
-      ),
+      ...pageRows('first files of each', false),
+      ...pageRows('spread over each', true),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });

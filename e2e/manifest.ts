@@ -21,14 +21,14 @@ export interface Release {
 interface RootJson {
   version: string;
   disabled?: boolean;
-  shards: string[];
+  shards: Array<{ first: string; sha256: string }>;
 }
 
 /** Fetches the root and its shards from `origin` (in Node). */
 export async function fetchRelease(origin: string): Promise<Release> {
   const root = (await (await fetch(new URL(PATHS.manifest, origin))).json()) as RootJson;
   const assets = new Map<string, ReleaseAsset>();
-  for (const hash of root.shards) {
+  for (const { sha256: hash } of root.shards) {
     const shard = (await (await fetch(new URL(`${PATHS.shards}${hash}.json`, origin))).json()) as {
       assets: ReleaseAsset[];
     };
@@ -42,10 +42,10 @@ export function releasePathsInPage(page: Page): Promise<string[]> {
   return page.evaluate(
     async ({ manifest, shards }) => {
       const root = (await (await fetch(manifest, { cache: 'no-store' })).json()) as {
-        shards: string[];
+        shards: Array<{ sha256: string }>;
       };
       const lists = await Promise.all(
-        root.shards.map(async (hash) => {
+        root.shards.map(async ({ sha256: hash }) => {
           const shard = (await (await fetch(`${shards}${hash}.json`)).json()) as {
             assets: { path: string }[];
           };

@@ -74,7 +74,7 @@ describe('manifest root validator', () => {
     },
   );
 
-  it('rejects non-objects, a wrong format or chunk size, a shard count the size does not give', async () => {
+  it('rejects non-objects, a wrong format or chunk size, shards not in path order from /', async () => {
     await expectRejected(parseManifestRoot(null), 'bad-manifest', /./);
     await expectRejected(parseManifestRoot('[]'), 'bad-manifest', /./);
     await expectRejected(
@@ -90,7 +90,30 @@ describe('manifest root validator', () => {
     await expectRejected(
       parseManifestRoot(await root((r) => (r.shards = [HASH, HASH]))),
       'bad-manifest',
-      /2 shards for 2 assets/,
+      /shards\.0/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.shards = [{ first: '/b', sha256: HASH }]))),
+      'bad-manifest',
+      /shard 0 starts at \/b/,
+    );
+    await expectRejected(
+      parseManifestRoot(
+        await root(
+          (r) =>
+            (r.shards = [
+              { first: '/', sha256: HASH },
+              { first: '/', sha256: HASH },
+            ]),
+        ),
+      ),
+      'bad-manifest',
+      /not strictly increasing/,
+    );
+    await expectRejected(
+      parseManifestRoot(await root((r) => (r.shards = []))),
+      'bad-manifest',
+      /shards/,
     );
     await expectRejected(
       parseManifestRoot(await root((r) => (r.disabled = false))),

@@ -11,7 +11,6 @@ import {
   type ManifestAsset,
   parseManifestRoot,
   parseManifestShard,
-  shardCountFor,
   shardOf,
   shardUrlPath,
 } from './manifest.js';
@@ -131,7 +130,8 @@ describe('buildManifestFiles and versions', () => {
     expect(root.format).toBe(MANIFEST_FORMAT);
     expect(root.chunkSize).toBe(CHUNK_SIZE);
     expect(root.assetCount).toBe(3);
-    expect(shards.map((s) => s.sha256)).toEqual(root.shards);
+    expect(shards.map(({ first, sha256 }) => ({ first, sha256 }))).toEqual(root.shards);
+    expect(root.shards[0]?.first).toBe('/');
     expect(shards[0]?.shard.assets.map((a) => a.path)).toEqual(['/a.js', '/b.png', '/c/empty.txt']);
     expect(shards[0]?.sha256).toBe(nodeSha256(shards[0]!.bytes));
     const expected = nodeSha256(new TextEncoder().encode(canonicalRootContent(root)));
@@ -177,46 +177,249 @@ describe('buildManifestFiles and versions', () => {
   });
 });
 
-describe('sharding', () => {
-  it('publishes one shard per ~256 assets, at most 4096', () => {
-    expect(shardCountFor(0)).toBe(1);
-    expect(shardCountFor(256)).toBe(1);
-    expect(shardCountFor(257)).toBe(2);
-    expect(shardCountFor(100_000)).toBe(391);
-    expect(shardCountFor(MANIFEST_LIMITS.maxShards * 256 + 1)).toBe(MANIFEST_LIMITS.maxShards);
+const HASH = 'a'.repeat(64);
+
+/** A site's assets at `paths` (a shard's bytes then depend on the paths only). */
+function assetsAt(paths: readonly string[]): ManifestAsset[] {
+  return paths.map((path) => ({
+    path,
+    size: 1,
+    type: 'text/javascript',
+    sha256: HASH,
+    chunks: [HASH],
+  }));
+}
+
+/** `dirs` directories of `perDir` files each, like a site of pages with their own assets. */
+function sitePaths(dirs: number, perDir: number): string[] {
+  const paths: string[] = [];
+  for (let d = 0; d < dirs; d++) {
+    for (let f = 0; f < perDir; f++) paths.push(`/section-${d}/page/img-${f}.webp`);
+  }
+  return paths;
+}
+
+/** A root with these shard firsts (hashes made up), for lookups only. */
+function rootWithFirsts(firsts: readonly string[]) {
+  return { shards: firsts.map((first) => ({ first, sha256: HASH })) };
+}
+
+/** A root built from `body` with a version that matches it, as untyped JSON. */
+function rootJson(shards: Array<{ first: string; sha256: string }>): unknown {
+  const body = { format: MANIFEST_FORMAT, chunkSize: CHUNK_SIZE, assetCount: 1, shards } as const;
+  const version = nodeSha256(new TextEncoder().encode(canonicalRootContent(body)));
+  return { ...body, version };
+}
+
+describe('shardOf', () => {
+  const root = rootWithFirsts(['/', '/c', '/f/g', '/m']);
+
+  it('finds the last shard whose first is at most the path', () => {
+    expect(shardOf('/', root)).toBe(0);
+    expect(shardOf('/a.js', root)).toBe(0);
+    expect(shardOf('/b/zzz', root)).toBe(0);
+    expect(shardOf('/c', root)).toBe(1);
+    expect(shardOf('/c/d', root)).toBe(1);
+    expect(shardOf('/f/f', root)).toBe(1);
+    expect(shardOf('/f/g', root)).toBe(2);
+    expect(shardOf('/f/g/h', root)).toBe(2);
+    expect(shardOf('/l~', root)).toBe(2);
+    expect(shardOf('/m', root)).toBe(3);
+    expect(shardOf('/zzz', root)).toBe(3);
   });
 
-  it('puts each path in the shard the first 32 bits of its sha-256 name', async () => {
-    const path = '/img/photo 1.jpg';
-    const digest = createHash('sha256').update(path).digest();
-    expect(await shardOf(path, 7)).toBe(digest.readUInt32BE(0) % 7);
-    expect(await shardOf(path, 1)).toBe(0);
+  it('answers shard 0 with one shard, and agrees with a linear scan', () => {
+    expect(shardOf('/anything', rootWithFirsts(['/']))).toBe(0);
+    const firsts = [
+      '/',
+      ...Array.from({ length: 99 }, (_, i) => `/p${String(i).padStart(3, '0')}`),
+    ];
+    const big = rootWithFirsts(firsts);
+    for (const path of ['/', '/a', '/p', '/p000', '/p0005', '/p050', '/p098z', '/q']) {
+      const linear = firsts.findLastIndex((first) => first <= path);
+      expect(shardOf(path, big), path).toBe(linear);
+    }
   });
+});
 
-  it('spreads 2,000 assets over 8 shards, each verifying against the root', async () => {
-    const hash = 'a'.repeat(64);
-    const assets = Array.from({ length: 2000 }, (_, i) => ({
-      path: `/f/${i}.js`,
-      size: 1,
-      type: 'text/javascript',
-      sha256: hash,
-      chunks: [hash],
-    }));
-    const { root, shards } = await buildManifestFiles(assets);
-    expect(root.shards).toHaveLength(8);
+describe('sharding by path range', () => {
+  it('cuts shards of at least minShardAssets and at most maxShardAssetsBuilt, each verifying', async () => {
+    const paths = sitePaths(40, 100);
+    const { root, shards } = await buildManifestFiles(assetsAt(paths));
+    expect(root.shards.length).toBeGreaterThan(4);
+    expect(root.shards[0]?.first).toBe('/');
     let total = 0;
     for (const [index, { bytes }] of shards.entries()) {
       const shard = await parseManifestShard(bytes, root, index);
-      // An even spread: no shard holds twice its share.
-      expect(shard.assets.length).toBeLessThan(2 * (2000 / 8));
+      expect(shard.assets.length).toBeLessThanOrEqual(MANIFEST_LIMITS.maxShardAssetsBuilt);
+      if (index < shards.length - 1) {
+        expect(shard.assets.length).toBeGreaterThanOrEqual(MANIFEST_LIMITS.minShardAssets);
+      }
+      if (index > 0) expect(shard.assets[0]?.path).toBe(root.shards[index]?.first);
       total += shard.assets.length;
     }
-    expect(total).toBe(2000);
+    expect(total).toBe(paths.length);
     await expectCode(parseManifestShard(shards[0]!.bytes, root, 1), 'manifest-version-mismatch');
+  });
+
+  it('cuts where the path hash hits once the shard is big enough, or forcibly at the cap', async () => {
+    const paths = sitePaths(30, 100).sort();
+    const { root, shards } = await buildManifestFiles(assetsAt(paths));
+    const hits = (path: string) =>
+      createHash('sha256').update(path).digest().readUInt32BE(0) %
+        MANIFEST_LIMITS.assetsPerShard ===
+      0;
+    for (const { shard } of shards.slice(0, -1)) {
+      const last = shard.assets[shard.assets.length - 1]!.path;
+      const size = shard.assets.length;
+      expect(size === MANIFEST_LIMITS.maxShardAssetsBuilt || hits(last), last).toBe(true);
+      // No earlier path of the shard was a cut point past the minimum.
+      const early = shard.assets.slice(MANIFEST_LIMITS.minShardAssets - 1, -1);
+      expect(early.some((a) => hits(a.path))).toBe(false);
+    }
+    expect(root.shards.length).toBe(shards.length);
+  });
+
+  it('forces a cut at maxShardAssetsBuilt when no hash hits', async () => {
+    // Paths chosen so that none is a content-defined cut point.
+    const paths: string[] = [];
+    for (let i = 0; paths.length < 2 * MANIFEST_LIMITS.maxShardAssetsBuilt + 10; i++) {
+      const path = `/x/${String(i).padStart(6, '0')}`;
+      const digest = createHash('sha256').update(path).digest();
+      if (digest.readUInt32BE(0) % MANIFEST_LIMITS.assetsPerShard !== 0) paths.push(path);
+    }
+    const { shards } = await buildManifestFiles(assetsAt(paths));
+    expect(shards.map((s) => s.shard.assets.length)).toEqual([
+      MANIFEST_LIMITS.maxShardAssetsBuilt,
+      MANIFEST_LIMITS.maxShardAssetsBuilt,
+      10,
+    ]);
+  });
+
+  it('publishes one empty shard for an empty site', async () => {
+    const { root, shards } = await buildManifestFiles([]);
+    expect(root.shards).toEqual([{ first: '/', sha256: shards[0]!.sha256 }]);
+    expect((await parseManifestShard(shards[0]!.bytes, root, 0)).assets).toEqual([]);
+  });
+
+  it('locality: the assets of one directory lie in at most 3 shards (20k paths, 200 dirs)', async () => {
+    const paths = sitePaths(200, 100);
+    const { root } = await buildManifestFiles(assetsAt(paths));
+    let worst = 0;
+    let spans = 0;
+    for (let d = 0; d < 200; d++) {
+      const dir = paths.filter((p) => p.startsWith(`/section-${d}/`));
+      const span = new Set(dir.map((p) => shardOf(p, root))).size;
+      worst = Math.max(worst, span);
+      spans += span;
+    }
+    expect(worst).toBeLessThanOrEqual(3);
+    // Most directories lie in one shard (the old hash-mod spread put 100 assets in ~57 of 79).
+    expect(spans / 200).toBeLessThan(1.5);
+  });
+
+  it('stability: adding or removing one file keeps at least 95% of shard hashes (10k paths)', async () => {
+    const paths = sitePaths(100, 100);
+    const base = await buildManifestFiles(assetsAt(paths));
+    const hashes = new Set(base.root.shards.map((s) => s.sha256));
+    const kept = (root: { shards: Array<{ sha256: string }> }) =>
+      root.shards.filter((s) => hashes.has(s.sha256)).length / root.shards.length;
+    for (const changed of [
+      [...paths, '/section-42/page/img-new.webp'],
+      [...paths, '/section-0/a-first.webp'],
+      [...paths, '/zzz-last.webp'],
+      paths.filter((p) => p !== '/section-57/page/img-13.webp'),
+      paths.filter((p) => p !== paths[0]),
+    ]) {
+      const { root } = await buildManifestFiles(assetsAt(changed));
+      expect(kept(root)).toBeGreaterThanOrEqual(0.95);
+      // At most the changed shard and a neighbour are new.
+      expect(root.shards.filter((s) => !hashes.has(s.sha256)).length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('names shards by content under PATHS.shards', () => {
     expect(shardUrlPath('b'.repeat(64))).toBe(`/peerconnect/shards/${'b'.repeat(64)}.json`);
+  });
+});
+
+describe('root and shard checks for ranges', () => {
+  it('accepts a root of strictly increasing firsts from /', async () => {
+    const json = rootJson([
+      { first: '/', sha256: HASH },
+      { first: '/b', sha256: HASH },
+    ]);
+    await expect(parseManifestRoot(json)).resolves.toEqual(json);
+  });
+
+  it.each([
+    ['unsorted', ['/', '/c', '/b'], /firsts not strictly increasing/],
+    ['duplicate', ['/', '/b', '/b'], /firsts not strictly increasing/],
+    ['not from /', ['/a', '/b'], /shard 0 starts at \/a/],
+    ['not a path', ['/', 'b'], /first/],
+    ['a path with ..', ['/', '/a/../b'], /first/],
+    ['too long', ['/', `/${'a'.repeat(MANIFEST_LIMITS.maxPathLength)}`], /first/],
+  ])('rejects a root whose firsts are %s', async (_name, firsts, detail) => {
+    const json = rootJson(firsts.map((first) => ({ first, sha256: HASH })));
+    const err = await parseManifestRoot(json).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err instanceof PeerConnectError && err.code === 'bad-manifest', String(err)).toBe(true);
+    expect(String(err)).toMatch(detail);
+  });
+
+  it('pins the firsts in the version: a moved boundary does not verify', async () => {
+    const { root } = await buildManifestFiles(assetsAt(sitePaths(20, 100)));
+    expect(root.shards.length).toBeGreaterThan(1);
+    const moved = structuredClone(root);
+    moved.shards[1]!.first = `${moved.shards[1]!.first}~`;
+    await expectCode(parseManifestRoot(moved), 'manifest-version-mismatch');
+  });
+
+  it('rejects a root with no shards', async () => {
+    await expectCode(parseManifestRoot(rootJson([])), 'bad-manifest');
+  });
+
+  /** A root of two shards split at '/m', naming `bytes` as shard `index`. */
+  async function rangeRoot(bytes: Uint8Array, index: 0 | 1) {
+    const refs = [
+      { first: '/', sha256: HASH },
+      { first: '/m', sha256: HASH },
+    ];
+    refs[index] = { ...refs[index]!, sha256: nodeSha256(bytes) };
+    return parseManifestRoot(rootJson(refs));
+  }
+
+  const shardBytes = (paths: string[]) =>
+    new TextEncoder().encode(JSON.stringify({ format: MANIFEST_FORMAT, assets: assetsAt(paths) }));
+
+  it('accepts a shard whose paths lie in its range, boundaries included and excluded right', async () => {
+    const low = shardBytes(['/', '/a', '/l~~']);
+    await expect(parseManifestShard(low, await rangeRoot(low, 0), 0)).resolves.toBeDefined();
+    const high = shardBytes(['/m', '/z']);
+    await expect(parseManifestShard(high, await rangeRoot(high, 1), 1)).resolves.toBeDefined();
+  });
+
+  it('rejects a shard holding a path outside its range', async () => {
+    const past = shardBytes(['/a', '/m']);
+    await expectCode(parseManifestShard(past, await rangeRoot(past, 0), 0), 'bad-manifest');
+    const before = shardBytes(['/l', '/n']);
+    await expectCode(parseManifestShard(before, await rangeRoot(before, 1), 1), 'bad-manifest');
+  });
+
+  it('rejects unsorted or duplicate paths, and bytes that do not match the root', async () => {
+    const unsorted = shardBytes(['/b', '/a']);
+    await expectCode(parseManifestShard(unsorted, await rangeRoot(unsorted, 0), 0), 'bad-manifest');
+    const twice = shardBytes(['/a', '/a']);
+    await expectCode(parseManifestShard(twice, await rangeRoot(twice, 0), 0), 'bad-manifest');
+    const good = shardBytes(['/a']);
+    const root = await rangeRoot(good, 0);
+    const flipped = good.slice();
+    flipped[flipped.length - 3]! ^= 1;
+    await expectCode(parseManifestShard(flipped, root, 0), 'manifest-version-mismatch');
+    await expectCode(parseManifestShard(good, root, 1), 'manifest-version-mismatch');
+    await expectCode(parseManifestShard(good, root, 2), 'bad-manifest');
   });
 });
 

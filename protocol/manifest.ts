@@ -7,10 +7,15 @@ import { parseWith } from './validate.js';
 /**
  * The manifest is the only thing peers trust. The origin publishes, for each static asset, its
  * size, type and the sha-256 of the whole file and of every CHUNK_SIZE chunk. So that a visitor's
- * cost grows with what it loads rather than with the size of the site, assets are spread over
- * shards by a hash of their path: a small root lists each shard's sha-256, and a shard is a
- * content-addressed file fetched on demand and checked against the root. The root's `version`
- * is the sha-256 of its canonical content, so one version pins every asset of a release.
+ * cost grows with what it loads rather than with the size of the site, the sorted paths are cut
+ * into shards of contiguous ranges: a small root lists each shard's lowest path and sha-256, and
+ * a shard is a content-addressed file fetched on demand and checked against the root. Ranges,
+ * not a hash of the path, because a page's assets share directories, so they fall in one or two
+ * shards per directory rather than one shard each. The cuts are content-defined (after a path whose hash hits,
+ * see `buildManifestFiles`), so adding or removing a file changes its own shard (at worst a
+ * neighbour too) and every other shard keeps its hash, and its place in caches, across releases.
+ * The root's `version` is the sha-256 of its canonical content, so one version pins every asset
+ * of a release.
  */
 export interface ManifestAsset {
   /** URL path on the origin, starting with '/', percent-encoded as a browser would request it. */
@@ -28,19 +33,32 @@ export interface ManifestRoot {
   format: typeof MANIFEST_FORMAT;
   version: string;
   chunkSize: typeof CHUNK_SIZE;
-  /** How many assets the shards hold together. */
+  /** How many assets the shards hold together (informational: readers check only its bound). */
   assetCount: number;
-  /** sha-256 (hex) of each shard file's exact bytes; shard i holds the paths `shardOf` maps to i. */
-  shards: string[];
+  /**
+   * The shards in path order: shard i holds the paths from its `first` (inclusive) to the next
+   * shard's `first` (exclusive); shards[0].first is '/'. `sha256` (hex) is of the file's exact
+   * bytes. See `shardOf`.
+   */
+  shards: ManifestShardRef[];
   /** The site owner stood PeerConnect down: workers pass everything through and unregister. */
   disabled?: true;
 }
 
+export interface ManifestShardRef {
+  /** The lowest path the shard may hold (a valid asset path); strictly increasing over shards. */
+  first: string;
+  sha256: string;
+}
+
+/**
+ * A shard file. It does not say which shard of the root it is: an index would shift with every
+ * cut added or removed before it and change the bytes of every later shard. The root's range
+ * for it is checked instead.
+ */
 export interface ManifestShard {
   format: typeof MANIFEST_FORMAT;
-  /** Which shard of the root this is. */
-  shard: number;
-  /** Sorted by path. */
+  /** Sorted by path, unique. */
   assets: ManifestAsset[];
 }
 
@@ -48,9 +66,16 @@ export interface ManifestShard {
 export const MANIFEST_LIMITS = {
   maxAssets: 1_000_000,
   maxShards: 4096,
-  /** Assets a shard holds on average: sites under this count publish one shard. */
+  /**
+   * The builder cuts a shard after a path whose sha-256 (first 32 bits) is 0 modulo this, once
+   * the shard holds `minShardAssets`: shards hold about minShardAssets + assetsPerShard assets.
+   */
   assetsPerShard: 256,
-  /** Largest shard (in assets) a reader accepts: an unlucky hash spread stays far below it. */
+  /** The builder cuts no shard smaller (but the last): a page's directory spans few shards. */
+  minShardAssets: 64,
+  /** The builder cuts a shard that reaches this many assets, whatever the hashes say. */
+  maxShardAssetsBuilt: 1024,
+  /** Largest shard (in assets) a reader accepts: a generous bound above the builder's cut. */
   maxShardAssets: 16_384,
   /** Largest root or shard file (bytes) a reader accepts. */
   maxFileBytes: 8 * 1024 * 1024,
@@ -61,14 +86,17 @@ export const MANIFEST_LIMITS = {
 
 const Sha256 = v.pipe(v.string(), v.regex(SHA256_HEX, 'must be a lowercase hex sha-256'));
 
+/** An asset's URL path, and a shard's `first`. */
+const PathSchema = v.pipe(
+  v.string(),
+  v.startsWith('/', 'must start with /'),
+  v.maxLength(MANIFEST_LIMITS.maxPathLength),
+  v.check((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'must not contain . or ..'),
+  v.check((p) => !/[\s?#\\]/.test(p), 'must not contain whitespace, ?, # or \\'),
+);
+
 export const ManifestAssetSchema = v.object({
-  path: v.pipe(
-    v.string(),
-    v.startsWith('/', 'must start with /'),
-    v.maxLength(MANIFEST_LIMITS.maxPathLength),
-    v.check((p) => !p.split('/').some((s) => s === '..' || s === '.'), 'must not contain . or ..'),
-    v.check((p) => !/[\s?#\\]/.test(p), 'must not contain whitespace, ?, # or \\'),
-  ),
+  path: PathSchema,
   size: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MANIFEST_LIMITS.maxAssetSize)),
   type: v.pipe(v.string(), v.minLength(1), v.maxLength(MANIFEST_LIMITS.maxTypeLength)),
   sha256: Sha256,
@@ -83,13 +111,16 @@ const RootSchema = v.object({
   version: Sha256,
   chunkSize: v.literal(CHUNK_SIZE),
   assetCount: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MANIFEST_LIMITS.maxAssets)),
-  shards: v.pipe(v.array(Sha256), v.minLength(1), v.maxLength(MANIFEST_LIMITS.maxShards)),
+  shards: v.pipe(
+    v.array(v.object({ first: PathSchema, sha256: Sha256 })),
+    v.minLength(1),
+    v.maxLength(MANIFEST_LIMITS.maxShards),
+  ),
   disabled: v.optional(v.literal(true)),
 });
 
 const ShardSchema = v.object({
   format: v.literal(MANIFEST_FORMAT),
-  shard: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MANIFEST_LIMITS.maxShards - 1)),
   assets: v.pipe(v.array(ManifestAssetSchema), v.maxLength(MANIFEST_LIMITS.maxShardAssets)),
 });
 
@@ -102,19 +133,19 @@ export function chunkLength(size: number, index: number, chunkSize: number = CHU
   return Math.min(chunkSize, size - index * chunkSize);
 }
 
-/** How many shards a site of `assetCount` assets publishes. */
-export function shardCountFor(assetCount: number): number {
-  return Math.min(
-    MANIFEST_LIMITS.maxShards,
-    Math.max(1, Math.ceil(assetCount / MANIFEST_LIMITS.assetsPerShard)),
-  );
-}
-
-/** The shard that holds `path`: the first 32 bits of sha-256(path), modulo the shard count. */
-export async function shardOf(path: string, shardCount: number): Promise<number> {
-  if (shardCount === 1) return 0;
-  const digest = await sha256(new TextEncoder().encode(path));
-  return new DataView(digest.buffer).getUint32(0) % shardCount;
+/**
+ * The shard that holds `path`: the last whose `first` is at most `path` (JS string order, the
+ * order the builder sorts by), found by binary search. 0 for a path below every `first`.
+ */
+export function shardOf(path: string, root: Pick<ManifestRoot, 'shards'>): number {
+  let low = 0;
+  let high = root.shards.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if ((root.shards[mid] as ManifestShardRef).first <= path) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 /** Checks one untrusted asset record (from a shard, postMessage or IndexedDB). */
@@ -136,23 +167,29 @@ export function canonicalRootContent(root: Omit<ManifestRoot, 'version'>): strin
     format,
     chunkSize,
     assetCount,
-    shards,
+    shards: shards.map(({ first, sha256 }) => ({ first, sha256 })),
     ...(disabled ? { disabled } : {}),
   });
 }
 
 /**
- * Parses and verifies an untrusted root (from the network, a file or IndexedDB): its shape, and
- * that its version is the hash of its content. Throws PeerConnectError('bad-manifest') or
+ * Parses and verifies an untrusted root (from the network, a file or IndexedDB): its shape, that
+ * its shards' firsts start at '/' and strictly increase (so every path has exactly one shard),
+ * and that its version is the hash of its content. `assetCount` is informational: checking it
+ * would take every shard. Throws PeerConnectError('bad-manifest') or
  * ('manifest-version-mismatch').
  */
 export async function parseManifestRoot(input: unknown): Promise<ManifestRoot> {
   const root = parseWith(RootSchema, input, 'bad-manifest') as ManifestRoot;
-  if (root.shards.length !== shardCountFor(root.assetCount)) {
-    throw new PeerConnectError(
-      'bad-manifest',
-      `${root.shards.length} shards for ${root.assetCount} assets`,
-    );
+  if (root.shards[0]?.first !== '/') {
+    throw new PeerConnectError('bad-manifest', `shard 0 starts at ${root.shards[0]?.first}, not /`);
+  }
+  for (let i = 1; i < root.shards.length; i++) {
+    if (
+      (root.shards[i] as ManifestShardRef).first <= (root.shards[i - 1] as ManifestShardRef).first
+    ) {
+      throw new PeerConnectError('bad-manifest', `shard ${i}: firsts not strictly increasing`);
+    }
   }
   const expected = await sha256Hex(new TextEncoder().encode(canonicalRootContent(root)));
   if (expected !== root.version) {
@@ -163,14 +200,15 @@ export async function parseManifestRoot(input: unknown): Promise<ManifestRoot> {
 
 /**
  * Parses an untrusted shard file as fetched (its exact bytes) and checks it is shard `index`
- * of `root`: its hash is the one the root lists, and every path in it belongs to that shard.
+ * of `root`: its hash is the one the root lists, and its paths are sorted, unique and within
+ * the shard's range [first, next shard's first).
  */
 export async function parseManifestShard(
   bytes: Uint8Array<ArrayBuffer>,
   root: ManifestRoot,
   index: number,
 ): Promise<ManifestShard> {
-  const expected = root.shards[index];
+  const expected = root.shards[index]?.sha256;
   if (expected === undefined) throw new PeerConnectError('bad-manifest', `no shard ${index}`);
   if (bytes.byteLength > MANIFEST_LIMITS.maxFileBytes) {
     throw new PeerConnectError('bad-manifest', `shard of ${bytes.byteLength} bytes`);
@@ -185,9 +223,8 @@ export async function parseManifestShard(
     throw new PeerConnectError('bad-manifest', `shard ${index} is not JSON`);
   }
   const shard = parseWith(ShardSchema, json, 'bad-manifest') as ManifestShard;
-  if (shard.shard !== index) {
-    throw new PeerConnectError('bad-manifest', `shard ${shard.shard} served as ${index}`);
-  }
+  const first = (root.shards[index] as ManifestShardRef).first;
+  const end = root.shards[index + 1]?.first;
   let previous = '';
   for (const asset of shard.assets) {
     parseManifestAsset(asset);
@@ -195,7 +232,7 @@ export async function parseManifestShard(
       throw new PeerConnectError('bad-manifest', `${asset.path}: not sorted or duplicated`);
     }
     previous = asset.path;
-    if ((await shardOf(asset.path, root.shards.length)) !== index) {
+    if (asset.path < first || (end !== undefined && asset.path >= end)) {
       throw new PeerConnectError('bad-manifest', `${asset.path} is not in shard ${index}`);
     }
   }
@@ -206,42 +243,78 @@ export async function parseManifestShard(
 export interface ManifestFiles {
   root: ManifestRoot;
   /** Indexed like `root.shards`. */
-  shards: Array<{ sha256: string; bytes: Uint8Array<ArrayBuffer>; shard: ManifestShard }>;
+  shards: Array<{
+    first: string;
+    sha256: string;
+    bytes: Uint8Array<ArrayBuffer>;
+    shard: ManifestShard;
+  }>;
 }
 
-/** Builds the root and shard files of a release from its assets (any order, unique paths). */
+/**
+ * Builds the root and shard files of a release from its assets (any order, unique paths).
+ * The sorted paths are walked and a shard is cut after path p once it holds `minShardAssets`
+ * and the first 32 bits of sha-256(p) are 0 modulo `assetsPerShard`, or once it reaches
+ * `maxShardAssetsBuilt`. A cut depends on the path it follows (and the count since the last
+ * cut), not on a shard's place, so an edit elsewhere leaves it where it was. The next shard's
+ * `first` is the path after the cut; shard 0's is '/'.
+ */
 export async function buildManifestFiles(
   assets: readonly ManifestAsset[],
   options: { disabled?: boolean } = {},
 ): Promise<ManifestFiles> {
-  const seen = new Set<string>();
-  for (const asset of assets) {
-    if (seen.has(asset.path)) throw new PeerConnectError('bad-manifest', `duplicate ${asset.path}`);
-    seen.add(asset.path);
-  }
-  const count = shardCountFor(assets.length);
-  const buckets: ManifestAsset[][] = Array.from({ length: count }, () => []);
-  for (const { path, size, type, sha256: hash, chunks } of assets) {
-    buckets[await shardOf(path, count)]?.push({ path, size, type, sha256: hash, chunks });
+  const sorted = assets
+    .map(({ path, size, type, sha256: hash, chunks }) => ({
+      path,
+      size,
+      type,
+      sha256: hash,
+      chunks,
+    }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    const path = (sorted[i] as ManifestAsset).path;
+    if (path === sorted[i - 1]?.path)
+      throw new PeerConnectError('bad-manifest', `duplicate ${path}`);
   }
   const encoder = new TextEncoder();
+  const hits = await Promise.all(sorted.map(({ path }) => cutsAfter(encoder.encode(path))));
+  const buckets: Array<{ first: string; assets: ManifestAsset[] }> = [{ first: '/', assets: [] }];
+  for (const [i, asset] of sorted.entries()) {
+    const bucket = buckets[buckets.length - 1] as { first: string; assets: ManifestAsset[] };
+    bucket.assets.push(asset);
+    const size = bucket.assets.length;
+    const cut =
+      size >= MANIFEST_LIMITS.maxShardAssetsBuilt ||
+      (size >= MANIFEST_LIMITS.minShardAssets && hits[i] === true);
+    const next = sorted[i + 1];
+    if (cut && next) buckets.push({ first: next.path, assets: [] });
+  }
+  if (buckets.length > MANIFEST_LIMITS.maxShards) {
+    throw new PeerConnectError('bad-manifest', `${buckets.length} shards: too many assets`);
+  }
   const shards = await Promise.all(
-    buckets.map(async (bucket, index) => {
-      bucket.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-      const shard: ManifestShard = { format: MANIFEST_FORMAT, shard: index, assets: bucket };
+    buckets.map(async ({ first, assets: bucket }) => {
+      const shard: ManifestShard = { format: MANIFEST_FORMAT, assets: bucket };
       const bytes = encoder.encode(JSON.stringify(shard));
-      return { sha256: await sha256Hex(bytes), bytes, shard };
+      return { first, sha256: await sha256Hex(bytes), bytes, shard };
     }),
   );
   const body: Omit<ManifestRoot, 'version'> = {
     format: MANIFEST_FORMAT,
     chunkSize: CHUNK_SIZE,
-    assetCount: assets.length,
-    shards: shards.map((s) => s.sha256),
+    assetCount: sorted.length,
+    shards: shards.map(({ first, sha256: hash }) => ({ first, sha256: hash })),
     ...(options.disabled ? { disabled: true as const } : {}),
   };
   const version = await sha256Hex(encoder.encode(canonicalRootContent(body)));
   return { root: { ...body, version }, shards };
+}
+
+/** Whether a content-defined cut may follow this path: its hash's first 32 bits hit. */
+async function cutsAfter(path: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  const digest = await sha256(path);
+  return new DataView(digest.buffer).getUint32(0) % MANIFEST_LIMITS.assetsPerShard === 0;
 }
 
 /** URL path of a shard file on the origin: content-addressed, so cacheable for ever. */

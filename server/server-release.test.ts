@@ -31,7 +31,7 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 /** The asset record the origin publishes now for `path`, read as a worker would. */
 async function listed(o: TestOrigin, path: string) {
   const root = await parseManifestRoot(await (await fetch(o.url(PATHS.manifest))).json());
-  for (const [index, hash] of root.shards.entries()) {
+  for (const [index, { sha256: hash }] of root.shards.entries()) {
     const bytes = new Uint8Array(await (await fetch(o.url(shardUrlPath(hash)))).arrayBuffer());
     const asset = (await parseManifestShard(bytes, root, index)).assets.find(
       (a) => a.path === path,
@@ -69,7 +69,7 @@ describe('live releases', () => {
     expect(res.headers.get('etag')).toBe(`"${after.asset.sha256}"`);
     expect(res.headers.get(RELEASE_HEADER)).toBe(after.root.version);
     // The previous release's shard is still served to a tab that holds the old root.
-    expect((await fetch(o.url(shardUrlPath(before.root.shards[0]!)))).status).toBe(200);
+    expect((await fetch(o.url(shardUrlPath(before.root.shards[0]!.sha256)))).status).toBe(200);
   });
 
   it('picks up a new file while serving', async () => {

@@ -317,7 +317,7 @@ describe('peerconnect routes', () => {
     const root = await parseManifestRoot(await res.json());
     expect(root.version).toBe(origin.server.manifestVersion);
     expect(res.headers.get('etag')).toBe(`"${root.version}"`);
-    const shardRes = await get(shardUrlPath(root.shards[0]!));
+    const shardRes = await get(shardUrlPath(root.shards[0]!.sha256));
     expect(shardRes.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(shardRes.headers.get(RELEASE_HEADER)).toBe(root.version);
     const shard = await parseManifestShard(new Uint8Array(await shardRes.arrayBuffer()), root, 0);

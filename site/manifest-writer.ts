@@ -38,7 +38,7 @@ export async function writeRelease(siteRoot: string, release: SiteRelease): Prom
     const previous = await readReleaseLog(siteRoot);
     const log = nextReleaseLog(previous ?? [], {
       version: release.root.version,
-      shards: release.root.shards,
+      shards: release.root.shards.map((s) => s.sha256),
     });
     await writeReleaseLog(siteRoot, log);
     if (previous !== undefined) await pruneShards(shardsDir, new Set(log.flatMap((r) => r.shards)));

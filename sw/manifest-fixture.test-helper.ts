@@ -14,7 +14,7 @@ export function emptyAsset(path: string, sha256 = EMPTY_SHA256): ManifestAsset {
   return { path, size: 0, type: 'text/plain', sha256, chunks: [] };
 }
 
-/** `count` assets: over MANIFEST_LIMITS.assetsPerShard of them spread over several shards. */
+/** `count` assets: a thousand or more of them spread over several shards (cut by path hash). */
 export function manyAssets(count: number): ManifestAsset[] {
   return Array.from({ length: count }, (_, i) => emptyAsset(`/file-${i}.txt`));
 }

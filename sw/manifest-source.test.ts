@@ -151,8 +151,8 @@ describe('ManifestSource: shards on demand', () => {
     const found = await Promise.all([source.resolve(path), source.resolve(path)]);
     expect(found[0]).toEqual({ asset: assets[17], release: root.version });
     expect(found[1]).toEqual(found[0]);
-    const index = await shardOf(path, root.shards.length);
-    expect(origin.shardRequests()).toEqual([`${PATHS.shards}${root.shards[index]}.json`]);
+    const index = shardOf(path, root);
+    expect(origin.shardRequests()).toEqual([`${PATHS.shards}${root.shards[index]?.sha256}.json`]);
     // A path the manifest does not list costs at most its own shard.
     expect(await source.resolve('/not-listed.css')).toBeUndefined();
     expect(origin.shardRequests().length).toBeLessThanOrEqual(2);
@@ -161,12 +161,12 @@ describe('ManifestSource: shards on demand', () => {
   it('rejects a shard whose hash is not the one the root lists', async () => {
     const origin = await ManifestOrigin.publish(manyAssets(600));
     const { root } = origin.files;
-    const index = await shardOf('/file-3.txt', root.shards.length);
+    const index = shardOf('/file-3.txt', root);
     origin.damaged.add(index);
     const meta = new MemoryMeta();
     const source = new ManifestSource(async () => meta, origin.fetch);
     expect(await source.resolve('/file-3.txt')).toBeUndefined();
-    expect(meta.values.has(`manifest-shard:${root.shards[index]}`)).toBe(false);
+    expect(meta.values.has(`manifest-shard:${root.shards[index]?.sha256}`)).toBe(false);
     origin.damaged.clear();
     expect((await source.resolve('/file-3.txt'))?.asset.path).toBe('/file-3.txt');
   });
@@ -183,7 +183,7 @@ describe('ManifestSource: shards on demand', () => {
     expect(origin.requests).toHaveLength(fetched);
 
     const { root } = origin.files;
-    const key = `manifest-shard:${root.shards[await shardOf('/file-9.txt', root.shards.length)]}`;
+    const key = `manifest-shard:${root.shards[shardOf('/file-9.txt', root)]?.sha256}`;
     const copy = (meta.values.get(key) as Uint8Array).slice();
     copy[5] = (copy[5] ?? 0) ^ 1;
     meta.values.set(key, copy);
@@ -197,8 +197,8 @@ describe('ManifestSource: shards on demand', () => {
     const source = new ManifestSource(async () => new MemoryMeta(), origin.fetch);
     await source.refresh();
     const { root } = origin.files;
-    const index = await shardOf('/file-1.txt', root.shards.length);
-    origin.stalled.add(`${PATHS.shards}${root.shards[index]}.json`);
+    const index = shardOf('/file-1.txt', root);
+    origin.stalled.add(`${PATHS.shards}${root.shards[index]?.sha256}.json`);
     const started = Date.now();
     expect(await source.resolve('/file-1.txt')).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(DEADLINES.resolveMs - 50);

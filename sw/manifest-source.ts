@@ -100,7 +100,7 @@ export class ManifestSource {
 
   /** `path` in `root` specifically (the retention sweep asks about a release it just got). */
   async lookupIn(root: ManifestRoot, path: string): Promise<ManifestAsset | undefined> {
-    const shard = await this.shards.get(root, await shardOf(path, root.shards.length));
+    const shard = await this.shards.get(root, shardOf(path, root));
     return shard?.get(path);
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ManifestAsset } from '../protocol/index.js';
+import { MANIFEST_LIMITS, type ManifestAsset } from '../protocol/index.js';
 import type { AssetStore } from '../store/index.js';
 import { makeAsset, openTestStore } from './asset-fixture.test-helper.js';
 import { emptyAsset, ManifestOrigin } from './manifest-fixture.test-helper.js';
@@ -71,8 +71,8 @@ describe('sweepRelease', () => {
     expect(record?.releases[0]).toBe(fourth.version);
     // Persisted shards go with the releases that listed them.
     const shardKey = (hash: string | undefined) => `manifest-shard:${hash}`;
-    expect(await store.getMeta(shardKey(first.shards[0]))).toBeUndefined();
-    expect(await store.getMeta(shardKey(fourth.shards[0]))).toBeInstanceOf(Uint8Array);
+    expect(await store.getMeta(shardKey(first.shards[0]?.sha256))).toBeUndefined();
+    expect(await store.getMeta(shardKey(fourth.shards[0]?.sha256))).toBeInstanceOf(Uint8Array);
   });
 
   it('sweeps a release once, and again after a sweep that could not read a shard', async () => {
@@ -88,12 +88,15 @@ describe('sweepRelease', () => {
 
   it('stops short of evicting when the stored paths span more shards than a sweep may read', async () => {
     const store = await openTestStore();
-    const assets = Array.from({ length: (SWEEP_LIMITS.maxShards + 50) * 256 }, (_, i) =>
+    // Shards hold about minShardAssets + assetsPerShard assets each.
+    const perShard = MANIFEST_LIMITS.minShardAssets + MANIFEST_LIMITS.assetsPerShard;
+    const assets = Array.from({ length: (SWEEP_LIMITS.maxShards + 50) * perShard }, (_, i) =>
       emptyAsset(`/file-${i}.txt`, i.toString(16).padStart(64, '0')),
     );
     const origin = await ManifestOrigin.publish(assets);
     const source = new ManifestSource(async () => store, origin.fetch);
     const root = (await source.refresh())!;
+    expect(root.shards.length).toBeGreaterThan(SWEEP_LIMITS.maxShards);
     const spread = new Map<number, ManifestAsset>();
     for (const [index, shard] of origin.files.shards.entries()) {
       const first = shard.shard.assets[0];

@@ -51,7 +51,7 @@ export async function sweepRelease(
   await store.noteRelease(root.version);
   const byShard = new Map<number, Array<{ path: string; sha256: string }>>();
   for (const { path, sha256 } of await store.records()) {
-    const index = await shardOf(path, root.shards.length);
+    const index = shardOf(path, root);
     const group = byShard.get(index) ?? [];
     group.push({ path, sha256 });
     byShard.set(index, group);

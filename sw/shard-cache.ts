@@ -54,7 +54,7 @@ export class ShardCache {
 
   /** Shard `index` of `root`, or undefined when it cannot be had (network, bad bytes). */
   get(root: ManifestRoot, index: number): Promise<ShardAssets | undefined> {
-    const hash = root.shards[index];
+    const hash = root.shards[index]?.sha256;
     if (hash === undefined) return Promise.resolve(undefined);
     const held = this.memory.get(hash);
     if (held) {
@@ -75,7 +75,7 @@ export class ShardCache {
    * shards that none of `releases` (the store's log, newest first) listed are deleted.
    */
   retain(root: ManifestRoot, releases: readonly string[]): Promise<void> {
-    const listed = new Set(root.shards);
+    const listed = new Set(root.shards.map((s) => s.sha256));
     const kept = new Set(releases);
     return this.updateIndex(async (entries, meta) => {
       const next: Array<[string, string]> = [];
