@@ -28,6 +28,8 @@ interface Behaviour {
   closeAfter?: number;
   /** Request numbers (1-based, in the order received) answered with this error instead. */
   refuse?: Map<number, PeerConnectError>;
+  /** Sends this many chunks back to back, then closes in the same task: nothing is hashed yet. */
+  burstThenClose?: number;
   /** Never answers. */
   silent?: boolean;
   /** The channel refuses to send: request() tears the peer down before it returns, as Peer does. */
@@ -99,6 +101,18 @@ class FakePeer {
     const refusal = this.behaviour.refuse?.get(ordinal);
     if (refusal) {
       if (this.outstanding.delete(request.id)) request.sink.onEnd(refusal);
+      return;
+    }
+    const burst = this.behaviour.burstThenClose;
+    if (burst !== undefined) {
+      for (let index = request.first; index < request.first + burst; index++) {
+        this.sent.push(index);
+        request.sink.onChunk(
+          index,
+          this.bytes.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).buffer,
+        );
+      }
+      this.close(new PeerConnectError('peer-closed', 'channel closed'));
       return;
     }
     for (let index = request.first; index < request.first + request.count; index++) {
@@ -352,6 +366,17 @@ describe('AssetDownload', () => {
     expect(sameBytes(out.body(), bytes.subarray(0, out.indexes.length * CHUNK_SIZE))).toBe(true);
     for (let i = 0; i < 10; i++) await tick();
     expect(out.ends).toHaveLength(1);
+  });
+
+  it('hands the worker the chunks that arrived before the last peer failed, once verified', async () => {
+    const { asset, bytes } = await makeAsset(SIZE);
+    const dying = new FakePeer('peer-dying', bytes, { burstThenClose: 3 });
+    const { job, out } = download(asset, new FakePool([dying]));
+    job.start();
+    const error = await within(out.ended, 3000, 'the end');
+    expect(error?.code).toBe('peer-closed');
+    expect(out.indexes).toEqual([0, 1, 2]);
+    expect(sameBytes(out.body(), bytes.subarray(0, 3 * CHUNK_SIZE))).toBe(true);
   });
 
   it('ends with no-peers quickly when nobody holds the asset', async () => {

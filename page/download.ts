@@ -43,6 +43,8 @@ export class AssetDownload {
   private finished = false;
   private lastError: PeerConnectError = new PeerConnectError('no-peers');
   private searching = false;
+  /** Chunks received and still being hashed: an end for lack of peers waits for them. */
+  private readonly verifying = new Set<Promise<void>>();
 
   constructor(options: DownloadOptions) {
     this.options = options;
@@ -75,7 +77,14 @@ export class AssetDownload {
     } finally {
       this.searching = false;
     }
-    if (this.active.size === 0) this.finish(this.lastError);
+    if (this.active.size === 0) await this.finishWhenVerified(this.lastError);
+  }
+
+  /** Chunks that arrived before the last peer failed still reach the worker, in order. */
+  private async finishWhenVerified(error: PeerConnectError): Promise<void> {
+    while (this.verifying.size > 0 && !this.finished) await Promise.all(this.verifying);
+    if (this.active.size === 0) this.finish(error);
+    else for (const peer of this.active.keys()) this.fill(peer);
   }
 
   /**
@@ -162,7 +171,10 @@ export class AssetDownload {
       const sink: ChunkSink = {
         onChunk: (index, data) => {
           received++;
-          void this.accept(peer, index, data);
+          const verified = this.accept(peer, index, data).finally(() =>
+            this.verifying.delete(verified),
+          );
+          this.verifying.add(verified);
         },
         onEnd: (error) => {
           if (ended) return;
