@@ -40,6 +40,9 @@ test('after --disable, a visitor who had the worker is uncontrolled after one na
   const a = await newVisitor({ baseURL: server!.url });
   await gotoSitePage(a.page, '/');
   await waitForController(a.page);
+  // The visitor is away while the owner redeploys: an agent left running would log Chromium's
+  // own "connection refused" errors for its reconnects during the restart.
+  await a.page.goto('about:blank');
 
   await server!.stop();
   server = await startServerProcess(siteDir, ['--port', String(port), '--disable']);
