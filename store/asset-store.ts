@@ -174,10 +174,9 @@ export class AssetStore {
         usedAt: now,
         releases: release === undefined ? known : retention.withRelease(known, release),
       };
-      await Promise.all([
-        tx.objectStore('blobs').put(data, asset.sha256),
-        tx.objectStore('assets').put(record),
-      ]);
+      // One request at a time: a put that throws leaves no other request's rejection unheard.
+      await tx.objectStore('blobs').put(data, asset.sha256);
+      await tx.objectStore('assets').put(record);
       await tx.done;
     } catch (err) {
       abandon(tx);
