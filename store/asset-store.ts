@@ -79,7 +79,7 @@ export class AssetStore {
     let cursor = await tx.store.openCursor();
     while (cursor) {
       const record = parseAsset(cursor.value);
-      if (record && record.sha256 === cursor.primaryKey) valid.push(record);
+      if (record) valid.push(record);
       else damaged.push(cursor.primaryKey);
       cursor = await cursor.continue();
     }

@@ -112,8 +112,10 @@ describe('page copies', () => {
     await store.putPage(page('/a'));
     const good = await fx.raw('pages', `${SITE}/a`);
     await fx.rawPut('pages', { ...(good as object), url: `${SITE}/z`, headers: 'none' });
+    await fx.rawPut('pages', { url: `${SITE}/y`, body: 'no storedAt' });
     await store.putPage(page('/b'));
     expect(await fx.raw('pages', `${SITE}/z`)).toBeUndefined();
+    expect(await fx.raw('pages', `${SITE}/y`)).toBeUndefined();
     expect(await store.getPage(`${SITE}/a`)).toBeDefined();
   });
 });

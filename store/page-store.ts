@@ -50,7 +50,7 @@ export async function getPage(db: StoreDatabase, url: string): Promise<StoredPag
   const value = await db.get('pages', key);
   if (value === undefined) return undefined;
   const page = parsePage(value);
-  if (page && page.url === key) return page;
+  if (page) return page;
   await db.delete('pages', key);
   return undefined;
 }
@@ -59,14 +59,18 @@ type PagesStore = IDBPObjectStore<StoreSchema, ['pages'], 'pages', 'readwrite'>;
 
 /** Drops the oldest copies (and malformed ones) until one of `size` bytes fits under `url`. */
 async function makeRoom(pages: PagesStore, url: string, size: number): Promise<void> {
-  const kept: { url: string; size: number }[] = [];
-  let cursor = await pages.index('storedAt').openCursor();
+  const kept: { url: string; size: number; storedAt: number }[] = [];
+  // The whole store, not an index on storedAt: a damaged record without one must not escape.
+  let cursor = await pages.openCursor();
   while (cursor) {
     const page = parsePage(cursor.value);
-    if (!page || page.url !== cursor.primaryKey) await cursor.delete();
-    else if (page.url !== url) kept.push({ url: page.url, size: page.body.size });
+    if (!page) await cursor.delete();
+    else if (page.url !== url) {
+      kept.push({ url: page.url, size: page.body.size, storedAt: page.storedAt });
+    }
     cursor = await cursor.continue();
   }
+  kept.sort((a, b) => a.storedAt - b.storedAt);
   let count = kept.length;
   let bytes = kept.reduce((sum, page) => sum + page.size, 0);
   for (const page of kept) {

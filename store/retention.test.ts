@@ -40,6 +40,10 @@ describe('isRetained', () => {
     expect(isRetained(record([RELEASE_A]), [RELEASE_C, RELEASE_B])).toBe(false);
   });
 
+  it('keeps everything when no release is known (a lost log must not wipe the store)', () => {
+    expect(isRetained(record([RELEASE_A]), [])).toBe(true);
+  });
+
   it('keeps a record with no releases until the log is full', () => {
     expect(isRetained(record([]), [])).toBe(true);
     expect(isRetained(record([]), [RELEASE_B, RELEASE_A])).toBe(true);

@@ -28,6 +28,8 @@ export function withRelease(list: readonly string[], release: string): string[] 
  * then every kept release has been seen and has marked what it references).
  */
 export function isRetained(record: StoredAsset, keep: readonly string[]): boolean {
+  // An empty `keep` names no release (a log that was lost or never written): it judges nothing.
+  if (keep.length === 0) return true;
   if (record.releases.length === 0) return keep.length < STORE_LIMITS.releasesKept;
   return record.releases.some((release) => keep.includes(release));
 }

@@ -58,7 +58,7 @@ describe('schema', () => {
     expect(storeNames(db)).toEqual(['assets', 'blobs', 'meta', 'pages']);
     const tx = db.transaction(['assets', 'pages']);
     expect([...tx.objectStore('assets').indexNames]).toEqual(['usedAt']);
-    expect([...tx.objectStore('pages').indexNames]).toEqual(['storedAt']);
+    expect(tx.objectStore('pages').keyPath).toBe('url');
     db.close();
   });
 

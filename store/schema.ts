@@ -16,7 +16,7 @@ export interface StoreSchema extends DBSchema {
   assets: { key: string; value: StoredAsset; indexes: { usedAt: number } };
   blobs: { key: string; value: Blob };
   meta: { key: string; value: unknown };
-  pages: { key: string; value: StoredPage; indexes: { storedAt: number } };
+  pages: { key: string; value: StoredPage };
 }
 
 export type StoreDatabase = IDBPDatabase<StoreSchema>;
@@ -36,8 +36,7 @@ const MIGRATIONS: readonly Migration[] = [
     db.createObjectStore('meta');
   },
   async (db, tx) => {
-    const pages = db.createObjectStore('pages', { keyPath: 'url' });
-    pages.createIndex('storedAt', 'storedAt');
+    db.createObjectStore('pages', { keyPath: 'url' });
     // v1 records knew no releases: mark them unreferenced; retention decides what that means.
     let cursor = await tx.objectStore('assets').openCursor();
     while (cursor) {
