@@ -96,6 +96,14 @@ describe('AssetStore', () => {
     expect(await store.get(b.meta.sha256)).toBeUndefined();
   });
 
+  it('keeps the budget when many puts run at once', async () => {
+    const store = await fx.open(300);
+    const items = ['a', 'b', 'c', 'd', 'e', 'f'].map((label) => asset(label, 100));
+    const results = await Promise.all(items.map((item) => store.put(item.meta, item.data)));
+    expect(results).toEqual(items.map(() => true));
+    expect(await store.totalBytes()).toBe(300);
+  });
+
   it('evicts as many as needed, oldest first, and no more', async () => {
     const store = await fx.open(400);
     const [a, b, c, big] = [asset('a', 100), asset('b', 100), asset('c', 100), asset('x', 250)];

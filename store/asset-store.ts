@@ -15,6 +15,8 @@ import { VerifiedHashes } from './verified-hashes.js';
  */
 export class AssetStore {
   private readonly verified = new VerifiedHashes();
+  /** Puts run one at a time: two that each saw room for themselves would overrun the budget. */
+  private puts: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: StoreDatabase,
@@ -98,7 +100,13 @@ export class AssetStore {
    * about twice the asset's size more and retries once. Returns false (and stores nothing) when
    * the asset cannot fit: a full disk must never break the page, it only stops seeding.
    */
-  async put(asset: AssetMeta, data: Blob, release?: string): Promise<boolean> {
+  put(asset: AssetMeta, data: Blob, release?: string): Promise<boolean> {
+    const result = this.puts.then(() => this.putNow(asset, data, release));
+    this.puts = result.catch(() => {});
+    return result;
+  }
+
+  private async putNow(asset: AssetMeta, data: Blob, release?: string): Promise<boolean> {
     if (data.size !== asset.size || asset.size > this.budgetBytes) return false;
     if (release !== undefined) retention.assertRelease(release);
     try {
