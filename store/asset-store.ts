@@ -86,7 +86,7 @@ export class AssetStore {
       cursor = await cursor.continue();
     }
     await tx.done;
-    for (const sha256 of damaged) await this.delete(sha256);
+    await this.deleteMany(damaged);
     return valid;
   }
 
