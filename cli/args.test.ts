@@ -14,7 +14,11 @@ function usageError(argv: string[]): string {
 
 describe('parseCommand', () => {
   it('reads build and serve with defaults', () => {
-    expect(parseCommand(['build', 'site'])).toEqual({ name: 'build', siteDir: 'site' });
+    expect(parseCommand(['build', 'site'])).toEqual({
+      name: 'build',
+      siteDir: 'site',
+      exclude: [],
+    });
     expect(parseCommand(['serve', 'site'])).toEqual({
       name: 'serve',
       siteDir: 'site',
@@ -25,8 +29,22 @@ describe('parseCommand', () => {
       stunPort: 3478,
       disable: false,
       agent: {},
+      exclude: [],
       minSwarm: 1,
     });
+  });
+
+  it('reads --exclude for build and serve, repeated, and refuses an empty one', () => {
+    expect(
+      parseCommand(['build', 'site', '--exclude', 'account/**', '--exclude', '*.raw.png']),
+    ).toMatchObject({
+      exclude: ['account/**', '*.raw.png'],
+    });
+    expect(parseCommand(['serve', 'site', '--exclude', 'members/**'])).toMatchObject({
+      exclude: ['members/**'],
+    });
+    expect(usageError(['build', 'site', '--exclude', ''])).toContain('--exclude');
+    expect(usageError(['serve', '--signal-only', '--exclude', 'a/**'])).toContain('needs a site');
   });
 
   it('reads every serve option', () => {
@@ -58,6 +76,7 @@ describe('parseCommand', () => {
       stunPort: 0,
       disable: false,
       agent: {},
+      exclude: [],
       minSwarm: 1,
       iceServers: [{ urls: 'stun:stun.example.com:3478' }, { urls: 'stuns:[2001:db8::1]' }],
       turn: {

@@ -12,6 +12,7 @@ import {
   type TlsFiles,
   type TurnOptions,
 } from '../server/index.js';
+import { excludeFilter } from '../site/index.js';
 import { AGENT_FLAG_OPTIONS, agentSettingsOf } from './agent-flags.js';
 import { CliError } from './errors.js';
 import { type IceServersOption, parseIceServersOption, parseTurnOptions } from './ice-options.js';
@@ -20,12 +21,17 @@ const MAX_PORT = 65_535;
 /** Largest --min-swarm signaling accepts (SIGNALING_LIMITS.maxMinSwarm). */
 const MAX_MIN_SWARM = SIGNALING_LIMITS.maxMinSwarm;
 /** Flags that only mean something for a site, refused with --signal-only. */
-const SITE_FLAGS = ['disable', 'signal-url', 'no-inject', 'first-visit'] as const;
+const SITE_FLAGS = ['disable', 'signal-url', 'no-inject', 'first-visit', 'exclude'] as const;
 
 export type Command =
   | { name: 'help' }
   | { name: 'version' }
-  | { name: 'build'; siteDir: string }
+  | {
+      name: 'build';
+      siteDir: string;
+      /** Globs of files never shared (`--exclude`, repeatable). */
+      exclude: string[];
+    }
   | {
       name: 'serve';
       /** Undefined with --signal-only. */
@@ -33,6 +39,7 @@ export type Command =
       /** The kill switch: publish the root disabled, pages without the agent. */
       disable: boolean;
       agent: AgentSettings;
+      exclude: string[];
       minSwarm: number;
       port: number;
       host: string;
@@ -49,6 +56,7 @@ export type Command =
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+const EXCLUDE_OPTION = { exclude: { type: 'string', multiple: true } } as const;
 
 /** Reads the command line; throws CliError('usage') for anything it does not understand. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -64,9 +72,9 @@ export function parseCommand(argv: readonly string[]): Command {
     case '-v':
       return { name: 'version' };
     case 'build': {
-      const { values, positionals } = parse(rest, HELP_OPTION);
+      const { values, positionals } = parse(rest, { ...HELP_OPTION, ...EXCLUDE_OPTION });
       if (values.help) return { name: 'help' };
-      return { name: 'build', siteDir: siteDirOf(positionals) };
+      return { name: 'build', siteDir: siteDirOf(positionals), exclude: excludeOf(values.exclude) };
     }
     case 'serve': {
       const { values, positionals } = parse(rest, {
@@ -87,6 +95,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'signal-only': { type: 'boolean' },
         disable: { type: 'boolean' },
         'min-swarm': { type: 'string' },
+        ...EXCLUDE_OPTION,
         ...AGENT_FLAG_OPTIONS,
       });
       if (values.help) return { name: 'help' };
@@ -110,6 +119,7 @@ export function parseCommand(argv: readonly string[]): Command {
         ...(!signalOnly && { siteDir: siteDirOf(positionals) }),
         disable: values.disable === true,
         agent: agentSettingsOf(values),
+        exclude: excludeOf(values.exclude),
         minSwarm: minSwarmOf(values['min-swarm']),
         port: portOf('--port', values.port, DEFAULT_PORT),
         host: values.host ?? DEFAULT_HOST,
@@ -151,6 +161,17 @@ function siteDirOf(positionals: string[]): string {
   if (siteDir === undefined) throw new CliError('usage', 'missing <site-dir>');
   if (extra.length > 0) throw new CliError('usage', `unexpected argument '${extra[0]}'`);
   return siteDir;
+}
+
+/** Checked here, so a bad glob is a usage error before anything is hashed. */
+function excludeOf(patterns: string[] | undefined): string[] {
+  const list = patterns ?? [];
+  try {
+    excludeFilter(list);
+  } catch (err) {
+    throw new CliError('usage', `--exclude: ${(err as Error).message}`);
+  }
+  return list;
 }
 
 function portOf(flag: string, text: string | undefined, fallback: number): number {

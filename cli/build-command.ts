@@ -11,9 +11,14 @@ const VERSION_PREFIX_LENGTH = 12;
  * `peerconnect build <site-dir>`. Exits 1 when some asset could not be read: the manifest is
  * still written without it (the origin keeps serving the rest), but the failure must be seen.
  */
-export async function runBuild(siteDir: string, io: CliIo): Promise<number> {
+export async function runBuild(
+  siteDir: string,
+  exclude: readonly string[],
+  io: CliIo,
+): Promise<number> {
   const progress = createProgressReporter(io.stderr);
   const result = await buildManifest(siteDir, {
+    exclude,
     onProgress: (p) => progress.update(p),
   }).finally(() => progress.clear());
   const { root } = result.release;

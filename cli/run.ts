@@ -19,7 +19,7 @@ export async function runCli(argv: readonly string[], io: CliIo = process): Prom
         io.stdout.write(`${packageVersion()}\n`);
         return EXIT.ok;
       case 'build':
-        return await runBuild(command.siteDir, io);
+        return await runBuild(command.siteDir, command.exclude, io);
       case 'serve':
         return await runServe(command, io);
     }

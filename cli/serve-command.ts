@@ -28,6 +28,7 @@ export async function runServe(
     tls: command.tls,
     trustProxy: command.trustProxy,
     disable: command.disable,
+    exclude: command.exclude,
     agent: command.agent,
     minSwarm: command.minSwarm,
     log: (line) => {

@@ -10,6 +10,11 @@ Commands:
                      site served elsewhere
   help               Show this help
 
+Options for build and serve:
+  --exclude <glob>              Never share these files (private content): left out of the
+                                manifest, served by the origin only. Repeatable; 'account/**'
+                                from the site root, '*.private.jpg' in any directory
+
 Options for serve:
   --port <n>                    Port to listen on (default 8080; 0 picks a free one)
   --host <address>              Address to listen on (default 127.0.0.1)

@@ -23,6 +23,8 @@ export interface LiveReleaseOptions {
   disable?: boolean;
   /** Watch the site and rebuild on changes (default true). */
   watch?: boolean;
+  /** Globs of files never shared: kept out of every release (`--exclude`). */
+  exclude?: readonly string[];
   onProgress?: (progress: BuildProgress) => void;
 }
 
@@ -46,7 +48,11 @@ export async function startLiveRelease(
   /** The release as built and written to disk; `current` differs only with --disable. */
   let written: SiteRelease;
   const build = async (onProgress?: (p: BuildProgress) => void): Promise<SiteRelease> => {
-    const result = await buildManifest(siteRoot, { allowEmpty: true, onProgress });
+    const result = await buildManifest(siteRoot, {
+      allowEmpty: true,
+      onProgress,
+      exclude: options.exclude,
+    });
     for (const skipped of result.skipped) log(`peerconnect: skipped ${describeSkipped(skipped)}`);
     written = result.release;
     return options.disable ? disabledRelease(result.release) : result.release;

@@ -56,6 +56,8 @@ export interface ServeOptions {
   watch?: boolean;
   /** The kill switch: publish the root with `disabled`, serve pages without the agent. */
   disable?: boolean;
+  /** Globs of files never shared (private content): out of the manifest, origin only. */
+  exclude?: readonly string[];
   /** Written on the injected agent tag (consent, upload limits, signaling elsewhere). */
   agent?: AgentSettings;
   /** Other peers a swarm needs before anyone learns who holds what (signaling's minSwarm). */
@@ -231,6 +233,7 @@ async function startSite(
   const release = await startLiveRelease(root, {
     log,
     disable: options.disable,
+    exclude: options.exclude,
     watch: options.watch,
     onProgress: options.onManifestProgress,
   });

@@ -7,5 +7,6 @@ export const SiteError = defineCodedError('SiteError', {
   'no-assets': 'no static assets found',
   'too-many-assets': 'the site has more assets than a manifest may list',
   'manifest-write-failed': 'could not write the manifest',
+  'bad-exclude': 'an --exclude pattern is not usable',
 });
 export type SiteError = InstanceType<typeof SiteError>;

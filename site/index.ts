@@ -3,6 +3,7 @@ export { isHiddenName, isHtmlFile } from './asset-types.js';
 export { contentTypeFor } from './content-type.js';
 export { errorReason } from './error-reason.js';
 export { SiteError } from './errors.js';
+export { EXCLUDE_LIMITS, type ExcludeFilter, excludeFilter } from './exclude.js';
 export {
   type BuildOptions,
   type BuildProgress,

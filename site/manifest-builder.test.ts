@@ -139,6 +139,18 @@ describe('buildManifest', () => {
     ]);
   });
 
+  it('leaves out what --exclude names: the origin alone serves private files', async () => {
+    const s = await site({
+      'account/avatar.png': 'a',
+      'account/deep/bill.css': 'b',
+      'gallery/me.private.jpg': 'c',
+      'gallery/sea.jpg': 'd',
+    });
+    const built = await buildManifest(s.dir, { exclude: ['account/**', '*.private.jpg'] });
+    expect(assetsOf(built).map((a) => a.path)).toEqual(['/gallery/sea.jpg']);
+    expect(built.skipped).toEqual([]);
+  });
+
   it('writes URL paths as a browser requests them', async () => {
     const s = await site({ 'a b/100%.png': 'x', 'é.css': 'x', 'q?#.js': 'x' });
     const built = await buildManifest(s.dir);

@@ -3,6 +3,7 @@ import { buildManifestFiles, MANIFEST_LIMITS, type ManifestAsset } from '../prot
 import { contentTypeFor } from './content-type.js';
 import { errorReason } from './error-reason.js';
 import { SiteError } from './errors.js';
+import { excludeFilter } from './exclude.js';
 import { hashFile } from './file-hash.js';
 import { manifestPathOf, writeRelease } from './manifest-writer.js';
 import { releaseOf, type SiteRelease } from './site-release.js';
@@ -23,6 +24,8 @@ export interface BuildOptions {
   onProgress?: (progress: BuildProgress) => void;
   /** Write a manifest with no assets instead of failing with 'no-assets' (serve wants this). */
   allowEmpty?: boolean;
+  /** Globs of files never shared (`--exclude`): left out of the manifest, served by the origin. */
+  exclude?: readonly string[];
 }
 
 export interface BuildResult {
@@ -48,7 +51,7 @@ export async function buildManifest(
   options: BuildOptions = {},
 ): Promise<BuildResult> {
   const started = performance.now();
-  const scan = await scanSite(siteDir);
+  const scan = await scanSite(siteDir, excludeFilter(options.exclude));
   if (scan.assets.length > MANIFEST_LIMITS.maxAssets) {
     throw new SiteError(
       'too-many-assets',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MANIFEST_LIMITS, OUTPUT_DIR } from '../protocol/index.js';
 import { isAssetFile, isHiddenName } from './asset-types.js';
 import { errorReason } from './error-reason.js';
+import type { ExcludeFilter } from './exclude.js';
 import { isInside } from './path-inside.js';
 import { resolveSiteRoot } from './site-root.js';
 import { urlPathFor } from './url-path.js';
@@ -34,19 +35,24 @@ export interface SkippedFile {
 export interface SiteScan {
   /** Real path of the site directory. */
   root: string;
+  /** Files the site owner keeps out of the manifest (private content): the origin alone serves them. */
+  excluded: ExcludeFilter;
   /** Sorted by URL path. */
   assets: ScannedAsset[];
   skipped: SkippedFile[];
 }
 
 /**
- * Finds every asset of a site: files with an asset extension, outside hidden directories and
- * the site's own output directory. Symlinks are followed only while they stay inside the site
- * (the server refuses the others too). Reads no file content.
+ * Finds every asset of a site: files with an asset extension, outside hidden directories, the
+ * site's own output directory and what `excluded` names. Symlinks are followed only while they
+ * stay inside the site (the server refuses the others too). Reads no file content.
  */
-export async function scanSite(siteDir: string): Promise<SiteScan> {
+export async function scanSite(
+  siteDir: string,
+  excluded: ExcludeFilter = () => false,
+): Promise<SiteScan> {
   const root = await resolveSiteRoot(siteDir);
-  const scan: SiteScan = { root, assets: [], skipped: [] };
+  const scan: SiteScan = { root, excluded, assets: [], skipped: [] };
   await walk(scan, root, [], new Set([root]));
   scan.assets.sort((a, b) => (a.urlPath < b.urlPath ? -1 : a.urlPath > b.urlPath ? 1 : 0));
   return scan;
@@ -118,6 +124,7 @@ async function followSymlink(
 }
 
 async function addAsset(scan: SiteScan, filePath: string, path: string[]): Promise<void> {
+  if (scan.excluded(path.join('/'))) return;
   let info: Stats;
   try {
     info = await stat(filePath);

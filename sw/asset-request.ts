@@ -1,6 +1,7 @@
 import type { ManifestAsset } from '../protocol/index.js';
 import type { AssetStore } from '../store/index.js';
 import type { PeerAgent } from './agent-bridge.js';
+import type { PrivateAssets } from './private-content.js';
 
 /** One routed fetch of a manifest asset. */
 export interface AssetRequest {
@@ -18,4 +19,6 @@ export interface AssetRequest {
 export interface AssetDeps {
   store: () => Promise<AssetStore | undefined>;
   bridge: PeerAgent;
+  /** Assets the origin answered as private: origin only, never asked of peers. */
+  privateAssets: PrivateAssets;
 }

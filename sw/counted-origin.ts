@@ -8,7 +8,11 @@ import { ServedTally } from './served-reporter.js';
  * drops the rest).
  */
 export async function countedOriginResponse(req: AssetRequest): Promise<Response> {
-  const response = await fetch(req.request);
+  return countedResponse(req, await fetch(req.request));
+}
+
+/** `response` (the origin's, to `req`) with its body bytes counted and reported. */
+export function countedResponse(req: AssetRequest, response: Response): Response {
   if (!response.body) return response;
   const tally = new ServedTally(req.url.pathname, req.clientId);
   const reader = response.body.getReader();

@@ -15,6 +15,8 @@ export class FakeOrigin {
   private readonly files = new Map<string, Uint8Array>();
   /** Paths whose body breaks (a dropped connection) after this many bytes. */
   private readonly breaks = new Map<string, number>();
+  /** Extra response headers per path (Cache-Control, Vary). */
+  private readonly extraHeaders = new Map<string, Record<string, string>>();
 
   constructor() {
     vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) =>
@@ -22,8 +24,13 @@ export class FakeOrigin {
     );
   }
 
-  serve(path: string, bytes: Uint8Array, options: { breakAfter?: number } = {}): this {
+  serve(
+    path: string,
+    bytes: Uint8Array,
+    options: { breakAfter?: number; headers?: Record<string, string> } = {},
+  ): this {
     this.files.set(path, bytes);
+    this.extraHeaders.set(path, options.headers ?? {});
     if (options.breakAfter === undefined) this.breaks.delete(path);
     else this.breaks.set(path, options.breakAfter);
     return this;
@@ -46,7 +53,7 @@ export class FakeOrigin {
     }
     if (!parsed) {
       return new Response(this.body(file, breakAfter), {
-        headers: { 'Content-Length': String(size) },
+        headers: { 'Content-Length': String(size), ...this.extraHeaders.get(path) },
       });
     }
     const part = file.subarray(parsed.start, parsed.end + 1);
@@ -55,6 +62,7 @@ export class FakeOrigin {
       headers: {
         'Content-Range': contentRange(parsed, size),
         'Content-Length': String(part.length),
+        ...this.extraHeaders.get(path),
       },
     });
   }

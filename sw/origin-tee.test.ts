@@ -13,6 +13,7 @@ import {
 import { FakeBridge } from './fake-bridge.test-helper.js';
 import { FakeOrigin } from './fake-origin.test-helper.js';
 import { originTeeResponse } from './origin-tee.js';
+import { PrivateAssets } from './private-content.js';
 
 const { asset, bytes } = makeAsset('/style.bin', 2 * CHUNK_SIZE + 999);
 
@@ -44,7 +45,7 @@ describe('originTeeResponse', () => {
   it("passes the origin's answer on, then stores and announces the verified copy", async () => {
     origin.serve(asset.path, bytes);
     const { req, settled } = assetRequest(asset);
-    const response = await originTeeResponse(req, agent, store);
+    const response = await originTeeResponse(req, agent, store, new PrivateAssets());
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Length')).toBe(String(asset.size));
     expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
@@ -62,9 +63,12 @@ describe('originTeeResponse', () => {
     const changed = changedAt(bytes, 1);
     origin.serve(asset.path, changed);
     const { req, settled } = assetRequest(asset);
-    expect(sameBytes(await bytesOf(await originTeeResponse(req, agent, store)), changed)).toBe(
-      true,
-    );
+    expect(
+      sameBytes(
+        await bytesOf(await originTeeResponse(req, agent, store, new PrivateAssets())),
+        changed,
+      ),
+    ).toBe(true);
     await settled();
     expect(await store.hashes()).toEqual(new Set());
     expect(agent.stored).toEqual([]);
@@ -76,7 +80,7 @@ describe('originTeeResponse', () => {
     longer.set(bytes);
     origin.serve(asset.path, longer);
     const { req, settled } = assetRequest(asset);
-    await bytesOf(await originTeeResponse(req, agent, store));
+    await bytesOf(await originTeeResponse(req, agent, store, new PrivateAssets()));
     await settled();
     expect(await store.hashes()).toEqual(new Set());
     expect(agent.stored).toEqual([]);
@@ -84,7 +88,7 @@ describe('originTeeResponse', () => {
 
   it('passes an error answer on untouched, and stores nothing', async () => {
     const { req, settled } = assetRequest(asset);
-    const response = await originTeeResponse(req, agent, store);
+    const response = await originTeeResponse(req, agent, store, new PrivateAssets());
     expect(response.status).toBe(404);
     expect(await response.text()).toBe('not found');
     await settled();
@@ -95,7 +99,9 @@ describe('originTeeResponse', () => {
   it('stores nothing when the body breaks off, and reports what came', async () => {
     origin.serve(asset.path, bytes, { breakAfter: 50_000 });
     const { req, settled } = assetRequest(asset);
-    await expect(bytesOf(await originTeeResponse(req, agent, store))).rejects.toThrow();
+    await expect(
+      bytesOf(await originTeeResponse(req, agent, store, new PrivateAssets())),
+    ).rejects.toThrow();
     await settled();
     expect(await store.hashes()).toEqual(new Set());
     expect(agent.stored).toEqual([]);
@@ -108,7 +114,9 @@ describe('originTeeResponse', () => {
   it('still stores what the page stopped reading: the download is not wasted', async () => {
     origin.serve(asset.path, bytes);
     const { req, settled } = assetRequest(asset);
-    const reader = (await originTeeResponse(req, agent, store)).body!.getReader();
+    const reader = (
+      await originTeeResponse(req, agent, store, new PrivateAssets())
+    ).body!.getReader();
     await reader.read();
     await reader.cancel();
     await settled();

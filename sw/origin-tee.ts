@@ -2,21 +2,29 @@ import { CHUNK_SIZE, type ManifestAsset, verifyChunk } from '../protocol/index.j
 import type { AssetStore } from '../store/index.js';
 import type { PeerAgent } from './agent-bridge.js';
 import type { AssetRequest } from './asset-request.js';
+import { countedResponse } from './counted-origin.js';
+import { isPrivateResponse, type PrivateAssets } from './private-content.js';
 import { ServedTally } from './served-reporter.js';
 import { storeAndAnnounce } from './store-and-announce.js';
 
 /**
  * The origin's answer, passed to the page as it arrives, while a copy is read to the end and,
  * if it is exactly the asset the manifest describes, stored and announced. The copy is read
- * even when the page drops its own, so that what was downloaded still seeds.
+ * even when the page drops its own, so that what was downloaded still seeds. An answer the
+ * origin marks private is only counted, and the asset remembered as private.
  */
 export async function originTeeResponse(
   req: AssetRequest,
   agent: PeerAgent,
   store: AssetStore | undefined,
+  privateAssets: PrivateAssets,
 ): Promise<Response> {
-  const tally = new ServedTally(req.url.pathname, req.clientId);
   const response = await fetch(req.request);
+  if (isPrivateResponse(response)) {
+    privateAssets.add(req.asset.sha256);
+    return countedResponse(req, response);
+  }
+  const tally = new ServedTally(req.url.pathname, req.clientId);
   if (response.status !== 200 || !response.body) {
     tally.report();
     return response;

@@ -1,5 +1,6 @@
 import type { AssetStore } from '../store/index.js';
 import { STORE_LIMITS } from '../store/index.js';
+import { forbidsKeeping } from './private-content.js';
 import { readCapped } from './read-capped.js';
 
 /** The store as page copies use it. */
@@ -15,7 +16,6 @@ export const OFFLINE_HEADER = 'x-peerconnect-offline';
 const DROPPED_HEADERS = new Set(['set-cookie', 'content-encoding', 'content-length']);
 
 const HTML = /^\s*text\/html\s*(;|$)/i;
-const NOT_FOR_KEEPING = /(^|,)\s*(no-store|private)\s*(,|=|$)/i;
 
 /**
  * Whether a navigation response may be kept: the real page as the origin sent it, never an
@@ -24,7 +24,7 @@ const NOT_FOR_KEEPING = /(^|,)\s*(no-store|private)\s*(,|=|$)/i;
 export function isKeepable(response: Response): boolean {
   if (response.status !== 200 || response.redirected || !response.body) return false;
   if (!HTML.test(response.headers.get('content-type') ?? '')) return false;
-  return !NOT_FOR_KEEPING.test(response.headers.get('cache-control') ?? '');
+  return !forbidsKeeping(response);
 }
 
 /**

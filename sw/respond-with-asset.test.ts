@@ -13,6 +13,7 @@ import {
 import { DEADLINES, MAX_PEER_ASSET_BYTES } from './deadlines.js';
 import { FakeBridge } from './fake-bridge.test-helper.js';
 import { FakeOrigin } from './fake-origin.test-helper.js';
+import { PrivateAssets } from './private-content.js';
 import { respondWithAsset } from './respond-with-asset.js';
 
 const { asset, bytes } = makeAsset('/hero.bin', 2 * CHUNK_SIZE + 500);
@@ -20,11 +21,13 @@ const { asset, bytes } = makeAsset('/hero.bin', 2 * CHUNK_SIZE + 500);
 let store: AssetStore;
 let origin: FakeOrigin;
 let reports: ServedReport[];
+let privateAssets: PrivateAssets;
 
 beforeEach(async () => {
   store = await openTestStore();
   origin = new FakeOrigin().serve(asset.path, bytes);
   reports = recordServed();
+  privateAssets = new PrivateAssets();
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -50,7 +53,11 @@ describe('respondWithAsset', () => {
     await storeAsset();
     const agent = new FakeBridge({ bytes, sessions: [FakeBridge.wholeAsset(asset)] });
     const { req, settled } = assetRequest(asset);
-    const response = await respondWithAsset(req, { store: async () => store, bridge: agent });
+    const response = await respondWithAsset(req, {
+      store: async () => store,
+      bridge: agent,
+      privateAssets,
+    });
     expect(response.headers.get('X-PeerConnect-Source')).toBe('cache');
     expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
     await settled();
@@ -65,6 +72,7 @@ describe('respondWithAsset', () => {
     const response = await respondWithAsset(req, {
       store: async () => store,
       bridge: new FakeBridge({ bytes }),
+      privateAssets,
     });
     expect(response.status).toBe(206);
     expect(sameBytes(await bytesOf(response), bytes.subarray(10, 20))).toBe(true);
@@ -74,7 +82,11 @@ describe('respondWithAsset', () => {
   it('takes the asset from peers when the store does not have it', async () => {
     const agent = new FakeBridge({ bytes, sessions: [FakeBridge.wholeAsset(asset)] });
     const { req, settled } = assetRequest(asset);
-    const response = await respondWithAsset(req, { store: async () => store, bridge: agent });
+    const response = await respondWithAsset(req, {
+      store: async () => store,
+      bridge: agent,
+      privateAssets,
+    });
     expect(response.headers.get('X-PeerConnect-Source')).toBe('peer');
     expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
     await settled();
@@ -86,7 +98,11 @@ describe('respondWithAsset', () => {
   it('takes the asset from the origin, and keeps it, when the peers cannot serve it', async () => {
     const agent = new FakeBridge({ bytes, refuse: 'agent-unavailable' });
     const { req, settled } = assetRequest(asset);
-    const response = await respondWithAsset(req, { store: async () => store, bridge: agent });
+    const response = await respondWithAsset(req, {
+      store: async () => store,
+      bridge: agent,
+      privateAssets,
+    });
     expect(response.headers.get('X-PeerConnect-Source')).toBeNull();
     expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
     await settled();
@@ -96,9 +112,37 @@ describe('respondWithAsset', () => {
     expect(reports).toEqual([served({ origin: asset.size })]);
   });
 
+  it('never stores or shares what the origin marks private, and asks peers for it no more', async () => {
+    const markings: Record<string, string>[] = [
+      { 'Cache-Control': 'private, max-age=60' },
+      { 'Cache-Control': 'no-store' },
+      { Vary: 'Accept-Encoding, Cookie' },
+    ];
+    for (const headers of markings) {
+      store = await openTestStore();
+      privateAssets = new PrivateAssets();
+      origin.serve(asset.path, bytes, { headers });
+      reports.length = 0;
+      const agent = new FakeBridge({ bytes, refuse: 'no-peers' });
+      const first = assetRequest(asset);
+      const deps = { store: async () => store, bridge: agent, privateAssets };
+      expect(sameBytes(await bytesOf(await respondWithAsset(first.req, deps)), bytes)).toBe(true);
+      await first.settled();
+      expect(await store.hashes(), JSON.stringify(headers)).toEqual(new Set());
+      expect(agent.stored).toEqual([]);
+      expect(reports).toEqual([served({ origin: asset.size })]);
+      expect(agent.opened).toHaveLength(1);
+      const second = assetRequest(asset);
+      expect(sameBytes(await bytesOf(await respondWithAsset(second.req, deps)), bytes)).toBe(true);
+      await second.settled();
+      // Straight to the origin: no find tells the swarm what this visitor looks at.
+      expect(agent.opened).toHaveLength(1);
+    }
+  });
+
   it('leaves a range it does not hold, and very large assets, to the origin', async () => {
     const agent = new FakeBridge({ bytes, sessions: [FakeBridge.wholeAsset(asset)] });
-    const deps = { store: async () => store, bridge: agent };
+    const deps = { store: async () => store, bridge: agent, privateAssets };
     const ranged = await respondWithAsset(assetRequest(asset, { range: 'bytes=0-99' }).req, deps);
     expect(ranged.status).toBe(206);
     expect(sameBytes(await bytesOf(ranged), bytes.subarray(0, 100))).toBe(true);
@@ -117,12 +161,14 @@ describe('respondWithAsset', () => {
     const none = await respondWithAsset(assetRequest(asset).req, {
       store: async () => undefined,
       bridge: agent,
+      privateAssets,
     });
     expect(sameBytes(await bytesOf(none), bytes)).toBe(true);
     vi.spyOn(store, 'get').mockRejectedValue(new Error('broken'));
     const broken = await respondWithAsset(assetRequest(asset).req, {
       store: async () => store,
       bridge: new FakeBridge({ bytes, refuse: 'p2p-disabled' }),
+      privateAssets,
     });
     expect(sameBytes(await bytesOf(broken), bytes)).toBe(true);
   });
@@ -141,7 +187,11 @@ describe('respondWithAsset', () => {
     ]);
     const first = assetRequest(asset);
     const started = Date.now();
-    const response = await respondWithAsset(first.req, { store: async () => store, bridge });
+    const response = await respondWithAsset(first.req, {
+      store: async () => store,
+      bridge,
+      privateAssets,
+    });
     expect(sameBytes(await bytesOf(response), bytes)).toBe(true);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(DEADLINES.agentAnswerMs - 50);
@@ -152,7 +202,9 @@ describe('respondWithAsset', () => {
     await store.delete(asset.sha256);
     const second = assetRequest(asset);
     const again = Date.now();
-    await bytesOf(await respondWithAsset(second.req, { store: async () => store, bridge }));
+    await bytesOf(
+      await respondWithAsset(second.req, { store: async () => store, bridge, privateAssets }),
+    );
     expect(Date.now() - again).toBeLessThan(DEADLINES.agentAnswerMs);
     expect(fetches).toBe(0);
   });
@@ -174,7 +226,11 @@ describe('respondWithAsset', () => {
     ]);
     try {
       const { req, settled } = assetRequest(asset);
-      const response = await respondWithAsset(req, { store: async () => store, bridge });
+      const response = await respondWithAsset(req, {
+        store: async () => store,
+        bridge,
+        privateAssets,
+      });
       const reader = response.body!.getReader();
       expect((await reader.read()).value?.byteLength).toBe(CHUNK_SIZE);
       await reader.cancel();

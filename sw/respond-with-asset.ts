@@ -22,8 +22,11 @@ export async function respondWithAsset(req: AssetRequest, deps: AssetDeps): Prom
     return storedResponse(req.asset, stored.data, range);
   }
   // Partial requests (media elements) are the origin's; large media has its own path.
-  if (range || req.asset.size > MAX_PEER_ASSET_BYTES) return countedOriginResponse(req);
+  if (range || req.asset.size > MAX_PEER_ASSET_BYTES || deps.privateAssets.has(req.asset.sha256)) {
+    return countedOriginResponse(req);
+  }
   return (
-    (await peerResponse(req, deps.bridge, store)) ?? originTeeResponse(req, deps.bridge, store)
+    (await peerResponse(req, deps.bridge, store)) ??
+    originTeeResponse(req, deps.bridge, store, deps.privateAssets)
   );
 }

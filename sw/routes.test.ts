@@ -14,6 +14,7 @@ import { FakeBridge } from './fake-bridge.test-helper.js';
 import { emptyAsset, ManifestOrigin } from './manifest-fixture.test-helper.js';
 import { ManifestSource } from './manifest-source.js';
 import { OFFLINE_HEADER } from './page-copy.js';
+import { PrivateAssets } from './private-content.js';
 import { assetRoute, navigationRoute } from './routes.js';
 
 // workbox-routing reads `self` as it loads: the worker's global scope, here Node's.
@@ -85,7 +86,11 @@ async function route(
 describe('assetRoute', () => {
   it('serves a listed path as an asset and passes an unlisted one to the network unchanged', async () => {
     const bridge = new FakeBridge({ bytes, refuse: 'agent-unavailable' });
-    const assets = assetRoute(manifests, { store: async () => store, bridge });
+    const assets = assetRoute(manifests, {
+      store: async () => store,
+      bridge,
+      privateAssets: new PrivateAssets(),
+    });
     const listed = await route(assets, asset.path);
     expect(sameBytes(new Uint8Array(await listed.response!.arrayBuffer()), bytes)).toBe(true);
     await listed.settled();
@@ -103,7 +108,11 @@ describe('assetRoute', () => {
 
   it('refreshes the root when a response names another release, and serves by the new one', async () => {
     const bridge = new FakeBridge({ bytes, refuse: 'agent-unavailable' });
-    const assets = assetRoute(manifests, { store: async () => store, bridge });
+    const assets = assetRoute(manifests, {
+      store: async () => store,
+      bridge,
+      privateAssets: new PrivateAssets(),
+    });
     await (await route(assets, '/other.txt')).settled();
     const changed = makeAsset('/img/hero.bin', 5000, 2).asset;
     await manifestOrigin.release([changed, emptyAsset('/other.txt')]);
@@ -128,7 +137,11 @@ describe('assetRoute', () => {
     await manifestOrigin.release([asset], { disabled: true });
     await manifests.refresh();
     const bridge = new FakeBridge({ bytes });
-    const assets = assetRoute(manifests, { store: async () => store, bridge });
+    const assets = assetRoute(manifests, {
+      store: async () => store,
+      bridge,
+      privateAssets: new PrivateAssets(),
+    });
     expect((await route(assets, asset.path)).matched).toBe(false);
     const pages = navigationRoute(manifests, async () => store);
     expect((await route(pages, '/index.html', { mode: 'same-origin' })).matched).toBe(false);

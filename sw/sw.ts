@@ -9,6 +9,7 @@ import { AssetStore } from '../store/index.js';
 import { AgentBridge } from './agent-bridge.js';
 import { killSwitch } from './kill-switch.js';
 import { ManifestSource } from './manifest-source.js';
+import { PrivateAssets } from './private-content.js';
 import { releaseSweeper } from './release-sweep.js';
 import { assetRoute, beaconRoute, navigationRoute } from './routes.js';
 
@@ -40,7 +41,7 @@ function start(): void {
   void manifests.root();
 
   registerRoute(navigationRoute(manifests, store));
-  registerRoute(assetRoute(manifests, { store, bridge }));
+  registerRoute(assetRoute(manifests, { store, bridge, privateAssets: new PrivateAssets() }));
   registerRoute(beaconRoute());
   // Whatever goes wrong inside PeerConnect, the page gets what the origin alone would give it.
   setCatchHandler(({ request }) => fetch(request));
