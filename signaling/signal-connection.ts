@@ -117,9 +117,9 @@ export class SignalConnection {
     if (code === 'protocol-mismatch') {
       this.ws.close(CLOSE_CODES.protocolMismatch, `speak signaling protocol ${SIGNALING_PROTOCOL}`);
     } else if (code === 'rate-limited' && !this.drops.take()) {
-      this.ws.close(CLOSE_CODES.policyViolation, 'rate limit exceeded');
+      this.ws.close(CLOSE_CODES.rateLimited, 'rate limit exceeded');
     } else if (code === 'bad-message' && ++this.badInARow >= LIMITS.maxBadMessagesInARow) {
-      this.ws.close(CLOSE_CODES.policyViolation, 'too many malformed messages');
+      this.ws.close(CLOSE_CODES.malformed, 'too many malformed messages');
     }
   }
 

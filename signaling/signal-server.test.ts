@@ -73,11 +73,11 @@ describe('signaling server', () => {
     );
   });
 
-  it('closes with 1008 after too many bad messages in a row', async () => {
+  it('closes with 4002 after too many bad messages in a row', async () => {
     const { url } = await start();
     const a = await open(url);
     for (let i = 0; i < SIGNAL_SERVER_LIMITS.maxBadMessagesInARow; i++) a.send('garbage');
-    expect(await a.closed).toBe(CLOSE_CODES.policyViolation);
+    expect(await a.closed).toBe(CLOSE_CODES.malformed);
   });
 
   it('refuses messages before join, and a second join', async () => {
@@ -121,7 +121,7 @@ describe('signaling server', () => {
     expect(a.ws.readyState).toBe(WebSocket.OPEN);
 
     for (let i = 0; i < SIGNAL_SERVER_LIMITS.messageBurst * 2; i++) a.send(withdraw);
-    expect(await a.closed).toBe(CLOSE_CODES.policyViolation);
+    expect(await a.closed).toBe(CLOSE_CODES.rateLimited);
   });
 
   it('closes with 1009 on a frame over maxMessageBytes', async () => {
