@@ -1,5 +1,5 @@
 import { TokenBucket } from './rate-limiter.js';
-import { SIGNAL_SERVER_LIMITS as LIMITS, type RefusalReason } from './signal-limits.js';
+import { SIGNAL_SERVER_LIMITS as LIMITS } from './signal-limits.js';
 
 /** What one client address (addressKey) has open and announced, shared by its connections. */
 export interface AddressAccount {
@@ -30,7 +30,7 @@ export class AddressLimits {
   }
 
   /** Counts a new connection from `key`, or says why it is refused. */
-  admit(key: string): AddressAccount | RefusalReason {
+  admit(key: string): AddressAccount | 'address-connections' | 'address-rate' {
     let entry = this.entries.get(key);
     if (!entry) {
       entry = {

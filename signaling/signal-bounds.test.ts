@@ -40,7 +40,7 @@ function heapAfterGc(): number {
 }
 
 function member(peerId: string): SwarmMember {
-  return { peerId, send: () => {} };
+  return { peerId, send: () => {}, relay: () => undefined };
 }
 
 /** Message `m` of a full announce, as fresh strings the way JSON.parse makes them. */

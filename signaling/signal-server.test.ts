@@ -11,6 +11,7 @@ import { metric, SignalingFixture } from './test-peer.js';
 
 const OFFER = { type: 'offer', sdp: 'v=0' } as const;
 const CID = '00000000000000aa';
+const OTHER_SITE = 'https://other.example';
 
 const fixture = new SignalingFixture();
 afterEach(() => fixture.cleanup());
@@ -21,10 +22,10 @@ const open = (url: string, options?: ConstructorParameters<typeof WebSocket>[2])
 
 describe('signaling server', () => {
   it('welcomes each joiner with a fresh id, the peers already there and minSwarm', async () => {
-    const { url, registry } = await start();
+    const { url, registry } = await start({ allowedOrigins: [OTHER_SITE] });
     const a = await join(url);
     const b = await join(url);
-    const c = await join(url, 'https://other.example');
+    const c = await join(url, OTHER_SITE);
     expect(a.welcome).toMatchObject({ peers: 0, minSwarm: 1 });
     expect(b.welcome).toMatchObject({ peers: 1, minSwarm: 1 });
     expect(c.welcome).toMatchObject({ peers: 0 });
@@ -37,12 +38,16 @@ describe('signaling server', () => {
   });
 
   it('relays signals within the swarm and refuses unknown or foreign peers', async () => {
-    const { url } = await start();
+    const { url } = await start({ allowedOrigins: [OTHER_SITE] });
     const a = await join(url);
     const b = await join(url);
-    const foreign = await join(url, 'https://other.example');
+    const foreign = await join(url, OTHER_SITE);
     // b's arrival gave a its one other peer (minSwarm 1).
     expect(await a.next()).toEqual({ t: 'quorum', reached: true });
+    b.send({ t: 'announce', ids: [CID] });
+    foreign.send({ t: 'announce', ids: [CID] });
+    await b.find(CID);
+    expect(await a.find(CID)).toEqual([b.id]);
 
     a.send({ t: 'signal', to: b.id, data: OFFER });
     expect(await b.next()).toEqual({ t: 'signal', from: a.id, data: OFFER });
@@ -134,9 +139,9 @@ describe('signaling server', () => {
     );
   });
 
-  it('refuses an upgrade with neither a usable Origin nor a usable Host with 400', async () => {
+  it('refuses an upgrade without Origin and without a usable Host with 400', async () => {
     const { url } = await start();
-    const ws = new WebSocket(url, { origin: 'null', headers: { host: 'bad host' } });
+    const ws = new WebSocket(url, { headers: { host: 'bad host' } });
     ws.on('error', () => {});
     const [, response] = await once(ws, 'unexpected-response');
     expect(response.statusCode).toBe(400);
