@@ -90,13 +90,11 @@ export const UPGRADE_STATUS = {
   badRequest: 400,
   forbidden: 403,
   tooManyRequests: 429,
-  unavailable: 503,
 } as const;
 
 /** Why the server refused something: the label of peerconnect_signal_refusals_total. */
 export const REFUSAL_REASONS = [
   // At the upgrade (HTTP status, no socket).
-  'shutting-down',
   'bad-host',
   'origin',
   'address-connections',

@@ -29,7 +29,6 @@ export interface ProxyView {
 
 /** The HTTP answer to each refused upgrade. */
 const UPGRADE_REFUSALS = {
-  'shutting-down': [UPGRADE_STATUS.unavailable, 'Service Unavailable'],
   'bad-host': [UPGRADE_STATUS.badRequest, 'Bad Request'],
   origin: [UPGRADE_STATUS.forbidden, 'Forbidden'],
   'address-connections': [UPGRADE_STATUS.tooManyRequests, 'Too Many Requests'],
@@ -120,7 +119,6 @@ export function attachSignaling(
   };
 
   const removeRoute = addUpgradeRoute(server, options.path, (request, socket, head) => {
-    if (closing) return refuse(socket, 'shutting-down');
     const swarmKey = swarmKeyOf(request.headers, proxy.scheme(request), allowed);
     if (swarmKey === 'origin' || swarmKey === 'bad-host') return refuse(socket, swarmKey);
     const key = addressKey(proxy.clientAddress(request));
