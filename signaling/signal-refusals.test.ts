@@ -178,7 +178,7 @@ describe('signaling refusals', () => {
     expect(receiver.ws.readyState).toBe(WebSocket.OPEN);
     for (const s of senders) expect(s.ws.readyState).toBe(WebSocket.OPEN);
     const histogram = await r.registry.getSingleMetric('peerconnect_signal_relay_seconds')?.get();
-    const relayed = (histogram?.values as { metricName?: string; value: number }[]).find(
+    const relayed = ((histogram?.values ?? []) as { metricName?: string; value: number }[]).find(
       (v) => v.metricName === 'peerconnect_signal_relay_seconds_count',
     );
     expect(relayed?.value).toBeGreaterThanOrEqual(LIMITS.relayFanInBurst);
