@@ -77,6 +77,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'first-visit': { type: 'string' },
         'admin-token': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'allowed-origins': { type: 'string', multiple: true },
         'stun-port': { type: 'string' },
         'ice-servers': { type: 'string' },
         'turn-secret': { type: 'string' },
@@ -116,7 +117,7 @@ export function parseCommand(argv: readonly string[]): Command {
         inject: !values['no-inject'],
         firstVisit: firstVisitOf(values['first-visit']),
         adminToken: values['admin-token'],
-        allowedOrigins: values['allow-origin'],
+        ...allowedOriginsOf(values['allowed-origins'], values['allow-origin']),
         // --ice-servers points visitors elsewhere: no unadvertised STUN reflector unless asked.
         stunPort: portOf(
           '--stun-port',
@@ -187,6 +188,29 @@ function tlsOf(certFile: string | undefined, keyFile: string | undefined): TlsFi
   if (certFile === undefined || keyFile === undefined)
     throw new CliError('usage', '--tls-cert and --tls-key go together');
   return { certFile, keyFile };
+}
+
+/**
+ * `--allowed-origins a,b` (repeatable) and its older single-origin form `--allow-origin a`
+ * (repeatable), together: each an http(s) origin.
+ */
+function allowedOriginsOf(
+  lists: string[] | undefined,
+  singles: string[] | undefined,
+): { allowedOrigins?: string[] } {
+  if (lists === undefined && singles === undefined) return {};
+  const entries = [...(lists ?? []).flatMap((list) => list.split(',')), ...(singles ?? [])].map(
+    (entry) => entry.trim(),
+  );
+  const allowedOrigins: string[] = [];
+  for (const entry of entries) {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+      throw new CliError('usage', `--allowed-origins takes http(s) origins, not '${entry}'`);
+    }
+    allowedOrigins.push(url.origin);
+  }
+  return { allowedOrigins };
 }
 
 function trustProxyOf(text: string | undefined): string[] | undefined {

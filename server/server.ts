@@ -62,7 +62,10 @@ export interface ServeOptions {
   minSwarm?: number;
   /** Makes the metrics and the dashboard require this token (bearer or login cookie). */
   adminToken?: string;
-  /** Origins besides the server's own whose pages may send stats beacons. */
+  /**
+   * Origins besides the server's own whose pages use this server: they may signal here (any
+   * other Origin is refused at the upgrade) and send stats beacons.
+   */
   allowedOrigins?: readonly string[];
   /**
    * UDP port of the built-in STUN server, on `host`. 0 or undefined: none (the CLI's default is
@@ -80,7 +83,8 @@ export interface ServeOptions {
   tls?: TlsFiles;
   /**
    * Connections from these addresses (IPs, CIDR blocks, `loopback`) are proxies: their
-   * X-Forwarded-For and X-Forwarded-Proto are believed. Check entries with isTrustProxyEntry.
+   * X-Forwarded-For and X-Forwarded-Proto are believed (beacon rate limits, signaling's
+   * per-address caps and own origin). Check entries with isTrustProxyEntry.
    */
   trustProxy?: readonly string[];
 }
@@ -177,6 +181,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       registry,
       iceServers: (request) => advertised(request),
       minSwarm: options.minSwarm,
+      allowedOrigins: options.allowedOrigins,
+      proxyTrust: ctx.proxyTrust,
+      log,
     });
   } catch (err) {
     live?.close();

@@ -1,14 +1,40 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { type IceServer, SIGNALING_LIMITS } from '../protocol/index.js';
+import { addressKey } from './address-key.js';
+import { AddressLimits } from './address-limits.js';
 import { SignalConnection } from './signal-connection.js';
-import { CLOSE_CODES, DEFAULT_MIN_SWARM, SIGNAL_SERVER_LIMITS } from './signal-limits.js';
+import {
+  CLOSE_CODES,
+  DEFAULT_MIN_SWARM,
+  type RefusalReason,
+  SIGNAL_SERVER_LIMITS,
+  UPGRADE_STATUS,
+} from './signal-limits.js';
 import { createSignalMetrics } from './signal-metrics.js';
 import { SwarmDirectory } from './swarm-directory.js';
-import { swarmKeyOf } from './swarm-key.js';
+import { allowedOriginOf, swarmKeyOf } from './swarm-key.js';
 import { addUpgradeRoute, refuseUpgrade } from './upgrade-router.js';
+
+/** What a trusted proxy in front says about a client (origin's ProxyTrust fits). */
+export interface ProxyView {
+  /** The client's address: the connection's, or a trusted proxy's X-Forwarded-For. */
+  clientAddress(request: IncomingMessage): string;
+  /** The scheme the client used: the connection's, or a trusted proxy's X-Forwarded-Proto. */
+  scheme(request: IncomingMessage): 'http' | 'https';
+}
+
+/** The HTTP answer to each refused upgrade. */
+const UPGRADE_REFUSALS = {
+  'bad-host': [UPGRADE_STATUS.badRequest, 'Bad Request'],
+  origin: [UPGRADE_STATUS.forbidden, 'Forbidden'],
+  'address-connections': [UPGRADE_STATUS.tooManyRequests, 'Too Many Requests'],
+  'address-rate': [UPGRADE_STATUS.tooManyRequests, 'Too Many Requests'],
+} as const satisfies Partial<Record<RefusalReason, readonly [number, string]>>;
+type UpgradeRefusal = keyof typeof UPGRADE_REFUSALS;
 
 export interface SignalingOptions {
   /** URL path of the WebSocket endpoint, e.g. PATHS.signal. */
@@ -27,6 +53,20 @@ export interface SignalingOptions {
    * for anything else.
    */
   minSwarm?: number;
+  /**
+   * Origins besides the server's own whose pages may use this signaling (`--allowed-origins`):
+   * http(s) URLs, reduced to their origins. Throws RangeError for anything else. Upgrades with
+   * any other Origin, `null` included, are refused with 403; those without one (no browser)
+   * join the server's own origin.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Whose forwarding headers to believe (`--trust-proxy`, as origin's ProxyTrust). Without it,
+   * a client is the TCP peer's address and the connection's scheme.
+   */
+  proxyTrust?: ProxyView;
+  /** Where operator warnings go (default: nowhere). */
+  log?: (line: string) => void;
 }
 
 export interface Signaling {
@@ -40,7 +80,11 @@ export function attachSignaling(
   options: SignalingOptions,
 ): Signaling {
   const directory = new SwarmDirectory(checkMinSwarm(options.minSwarm ?? DEFAULT_MIN_SWARM));
+  const allowed = new Set((options.allowedOrigins ?? []).map(allowedOriginOf));
+  const proxy = options.proxyTrust ?? DIRECT;
+  const addresses = new AddressLimits();
   const connections = new Set<SignalConnection>();
+  let warnedOfProxy = false;
   const metrics = createSignalMetrics(options.registry, {
     connections: () => connections.size,
     swarms: () => directory.size,
@@ -57,12 +101,39 @@ export function attachSignaling(
   });
   let closing: Promise<void> | undefined;
 
+  const refuse = (socket: Duplex, reason: UpgradeRefusal): void => {
+    metrics.refuse(reason);
+    const [status, text] = UPGRADE_REFUSALS[reason];
+    refuseUpgrade(socket, status, text);
+  };
+
+  /** Once: an untrusted proxy puts every visitor under its own address's caps. */
+  const warnOfProxy = (request: IncomingMessage, key: string): void => {
+    if (warnedOfProxy || request.headers['x-forwarded-for'] === undefined) return;
+    if (proxy.clientAddress(request) !== request.socket.remoteAddress) return;
+    warnedOfProxy = true;
+    options.log?.(
+      `peerconnect: refusing signaling connections from ${key} (too many), which sends ` +
+        'X-Forwarded-For: if it is your proxy, start with --trust-proxy naming it',
+    );
+  };
+
   const removeRoute = addUpgradeRoute(server, options.path, (request, socket, head) => {
-    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    const secure = 'encrypted' in request.socket && request.socket.encrypted === true;
-    const swarmKey = swarmKeyOf(request.headers, secure);
-    if (!swarmKey) return refuseUpgrade(socket, 400, 'Bad Request');
+    const swarmKey = swarmKeyOf(request.headers, proxy.scheme(request), allowed);
+    if (swarmKey === 'origin' || swarmKey === 'bad-host') return refuse(socket, swarmKey);
+    const key = addressKey(proxy.clientAddress(request));
+    const address = addresses.admit(key);
+    if (typeof address === 'string') {
+      warnOfProxy(request, key);
+      return refuse(socket, address);
+    }
+    // ws answers a bad handshake itself without calling back: the slot is freed here then.
+    let adopted = false;
+    socket.once('close', () => {
+      if (!adopted) addresses.release(address);
+    });
     wss.handleUpgrade(request, socket, head, (ws) => {
+      adopted = true;
       const { iceServers } = options;
       // Only the Host header is kept for the connection's life, not the whole request.
       const headers = { host: request.headers.host };
@@ -72,15 +143,22 @@ export function attachSignaling(
           directory,
           metrics,
           swarmKey,
+          address,
           ...(iceServers && { iceServers: () => iceServers({ headers }) }),
         },
-        () => connections.delete(connection),
+        () => {
+          connections.delete(connection);
+          addresses.release(address);
+        },
       );
       connections.add(connection);
       // A handshake that completed while shutting down would otherwise be left open.
       if (closing) void connection.shutdown(CLOSE_CODES.goingAway, 'server shutting down');
     });
   });
+
+  const sweep = setInterval(() => addresses.sweep(), SIGNAL_SERVER_LIMITS.addressSweepMs);
+  sweep.unref();
 
   const heartbeat = setInterval(() => {
     for (const connection of connections) connection.heartbeat();
@@ -89,6 +167,7 @@ export function attachSignaling(
 
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(sweep);
     removeRoute();
     await Promise.all(
       [...connections].map((c) => c.shutdown(CLOSE_CODES.goingAway, 'server shutting down')),
@@ -104,6 +183,13 @@ export function attachSignaling(
     },
   };
 }
+
+/** No proxy: the TCP peer is the client, and TLS on this socket is its scheme. */
+const DIRECT: ProxyView = {
+  clientAddress: (request) => request.socket.remoteAddress ?? '',
+  scheme: (request) =>
+    'encrypted' in request.socket && request.socket.encrypted === true ? 'https' : 'http',
+};
 
 function checkMinSwarm(minSwarm: number): number {
   if (!Number.isInteger(minSwarm) || minSwarm < 1 || minSwarm > SIGNALING_LIMITS.maxMinSwarm) {

@@ -1,6 +1,7 @@
-import type { ServerMessage } from '../protocol/index.js';
+import type { ServerMessage, SignalData } from '../protocol/index.js';
 import { createHolder, type Holder, HolderIndex } from './holder-index.js';
 import type { RandomInt } from './random-sample.js';
+import type { Rejection } from './rejection.js';
 
 /**
  * Someone reachable in a swarm. Today that is a local WebSocket connection; with Redis scale-out
@@ -9,7 +10,13 @@ import type { RandomInt } from './random-sample.js';
  */
 export interface SwarmMember {
   readonly peerId: string;
+  /** A message from the server itself (quorum notices). */
   send(message: ServerMessage): void;
+  /**
+   * A `signal` from peer `from`, which the receiver may refuse (it is flooded, or not reading):
+   * the refusal goes back to the sender, and the receiver is never closed for it.
+   */
+  relay(from: string, data: SignalData): Rejection | undefined;
 }
 
 /** A member as the swarm holds it: who it is and what it announced. */
