@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { SignalData } from '../../protocol/index.js';
 import { BenchPeer, type PeerEvents } from './bench-peer.js';
 import { ADDRESSES_PER_BLOCK, LOAD_LIMITS, PEER_BEHAVIOUR } from './constants.js';
@@ -24,6 +24,11 @@ function addressOf(g: number): string {
 function ownIdOf(g: number): string {
   return g.toString(16).padStart(16, '0');
 }
+
+/** Sampling step of the event-loop delay histogram. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+/** How often the drain looks whether every exchange has finished. */
+const DRAIN_POLL_MS = 20;
 
 const peers: BenchPeer[] = [];
 const pairs: Pair[] = [];
@@ -119,6 +124,10 @@ async function relay(message: Extract<ParentMessage, { t: 'relay' }>): Promise<v
   let due = 0;
   let cursor = 0;
   let starved = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
+  const cpuBefore = process.cpuUsage();
+  const phaseStarted = performance.now();
   await new Promise<void>((done) => {
     const tick = setInterval(() => {
       const now = performance.now();
@@ -145,8 +154,11 @@ async function relay(message: Extract<ParentMessage, { t: 'relay' }>): Promise<v
       }
     }, LOAD_LIMITS.tickMs);
   });
-  await new Promise((resolve) => setTimeout(resolve, LOAD_LIMITS.drainMs));
+  await drain();
   relaying = false;
+  loopDelay.disable();
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - phaseStarted)) * 100;
   const lost = sent - delivered;
   if (lost > 0) {
     errors['relay-lost'] += lost;
@@ -158,10 +170,20 @@ async function relay(message: Extract<ParentMessage, { t: 'relay' }>): Promise<v
     sent,
     delivered,
     starved,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    cpuPercent,
     joined: joinedCount(),
     errors,
     details,
   });
+}
+
+/** Waits until every exchange under way has finished, or LOAD_LIMITS.drainMs. */
+async function drain(): Promise<void> {
+  const until = performance.now() + LOAD_LIMITS.drainMs;
+  while (pairs.some((pair) => pair.busy) && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
 }
 
 async function closeAll(): Promise<void> {

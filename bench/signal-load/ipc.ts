@@ -54,6 +54,9 @@ export interface RelayReport {
   delivered: number;
   /** Ticks where every pair was mid-exchange, so the asked rate could not be offered. */
   starved: number;
+  /** This process's event-loop delay p99 and its CPU, percent of a core: is the client the bottleneck? */
+  loopDelayP99Ms: number;
+  cpuPercent: number;
   /** Sockets still open and welcomed at the end of the phase. */
   joined: number;
   errors: ErrorCounts;

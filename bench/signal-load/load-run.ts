@@ -65,6 +65,9 @@ export interface LoadResult {
     starved: number;
     /** Server CPU during the phase, percent of one core. */
     serverCpuPercent: number;
+    /** The worst client process's event-loop delay p99, and the clients' CPU together. */
+    clientLoopDelayP99Ms: number;
+    clientCpuPercent: number;
     /** Sockets still open at its end. */
     joinedAtEnd: number;
   };
@@ -267,6 +270,8 @@ export async function runLoad(
         delivered,
         starved: relayReports.reduce((sum, r) => sum + r.starved, 0),
         serverCpuPercent,
+        clientLoopDelayP99Ms: Math.max(...relayReports.map((r) => r.loopDelayP99Ms)),
+        clientCpuPercent: relayReports.reduce((sum, r) => sum + r.cpuPercent, 0),
         joinedAtEnd: relayReports.reduce((sum, r) => sum + r.joined, 0),
       },
       errors,

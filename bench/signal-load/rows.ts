@@ -47,6 +47,8 @@ function rowsOf(
     row('relay latency p99', result.relay.p99Ms, 'ms', baseline?.relay.p99Ms),
     row('relayed messages delivered', result.relay.messagesPerSecond, 'msg/s'),
     row('server CPU while relaying', result.relay.serverCpuPercent, '% of a core'),
+    row('client CPU while relaying (all processes)', result.relay.clientCpuPercent, '% of a core'),
+    row('client event-loop delay p99 (worst process)', result.relay.clientLoopDelayP99Ms, 'ms'),
     row('ramp time', result.rampMs / 1000, 's'),
     row('errors', errorTotal(result), 'errors'),
   ];
