@@ -36,6 +36,8 @@ const pairOf = new Map<BenchPeer, Pair>();
 let errors = noErrors();
 let details: Record<string, number> = {};
 let latencies: number[] = [];
+let maxBySecond: number[] = [];
+let phaseStarted = 0;
 let sent = 0;
 let delivered = 0;
 /** Whether replies continue an exchange (off once the relay phase and its drain are over). */
@@ -51,7 +53,11 @@ const events: PeerEvents = {
     delivered++;
     const age = ageOf(data);
     if (age === undefined) events.failed('bad-frame', 'relayed signal without a stamp');
-    else latencies.push(age);
+    else {
+      latencies.push(age);
+      const second = Math.floor((performance.now() - phaseStarted) / 1000);
+      maxBySecond[second] = Math.max(maxBySecond[second] ?? 0, age);
+    }
     const pair = pairOf.get(peer);
     if (!pair || !relaying) return;
     if (pair.reply(peer, data)) sent++;
@@ -127,7 +133,8 @@ async function relay(message: Extract<ParentMessage, { t: 'relay' }>): Promise<v
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
   const cpuBefore = process.cpuUsage();
-  const phaseStarted = performance.now();
+  phaseStarted = performance.now();
+  maxBySecond = [];
   await new Promise<void>((done) => {
     const tick = setInterval(() => {
       const now = performance.now();
@@ -167,6 +174,7 @@ async function relay(message: Extract<ParentMessage, { t: 'relay' }>): Promise<v
   reply({
     t: 'relayed',
     latenciesMs: latencies,
+    maxMsBySecond: Array.from(maxBySecond, (ms) => ms ?? 0),
     sent,
     delivered,
     starved,

@@ -54,6 +54,8 @@ export interface RelayReport {
   delivered: number;
   /** Ticks where every pair was mid-exchange, so the asked rate could not be offered. */
   starved: number;
+  /** Worst latency of the messages delivered in each second of the phase (stalls show here). */
+  maxMsBySecond: number[];
   /** This process's event-loop delay p99 and its CPU, percent of a core: is the client the bottleneck? */
   loopDelayP99Ms: number;
   cpuPercent: number;

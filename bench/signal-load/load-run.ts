@@ -65,6 +65,9 @@ export interface LoadResult {
     starved: number;
     /** Server CPU during the phase, percent of one core. */
     serverCpuPercent: number;
+    /** Worst latency in each second of the phase, and when the phase began after the server listened. */
+    maxMsBySecond: number[];
+    startedAfterServerMs: number;
     /** The worst client process's event-loop delay p99, and the clients' CPU together. */
     clientLoopDelayP99Ms: number;
     clientCpuPercent: number;
@@ -270,6 +273,11 @@ export async function runLoad(
         delivered,
         starved: relayReports.reduce((sum, r) => sum + r.starved, 0),
         serverCpuPercent,
+        maxMsBySecond: Array.from(
+          { length: Math.max(...relayReports.map((r) => r.maxMsBySecond.length)) },
+          (_, i) => Math.max(...relayReports.map((r) => r.maxMsBySecond[i] ?? 0)),
+        ),
+        startedAfterServerMs: Math.round(phaseStarted - server.startedAt),
         clientLoopDelayP99Ms: Math.max(...relayReports.map((r) => r.loopDelayP99Ms)),
         clientCpuPercent: relayReports.reduce((sum, r) => sum + r.cpuPercent, 0),
         joinedAtEnd: relayReports.reduce((sum, r) => sum + r.joined, 0),

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { LOAD_LIMITS } from './constants.js';
 
 /** A server under test in its own process, so its RSS and CPU are its own. */
@@ -17,6 +18,8 @@ export interface ServerChild {
   /** Its origin, e.g. http://127.0.0.1:41234 (also the Origin its clients send). */
   readonly url: string;
   readonly pid: number;
+  /** performance.now() when it printed its URL (its heartbeat timer starts about then). */
+  readonly startedAt: number;
   /** VmRSS in bytes. */
   rss(): Promise<number>;
   /** The soft limit on its open files (RLIMIT_NOFILE). */
@@ -76,6 +79,7 @@ async function startServerChild(args: readonly string[]): Promise<ServerChild> {
     return {
       url,
       pid,
+      startedAt: performance.now(),
       rss: async () => Number.parseInt(await procField(pid, 'status', 'VmRSS:'), 10) * 1024,
       fdLimit: async () => Number.parseInt(await procField(pid, 'limits', 'Max open files'), 10),
       cpuMs: async () => {
