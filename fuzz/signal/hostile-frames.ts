@@ -20,9 +20,11 @@ const CAP = SIGNALING_LIMITS.maxMessageBytes;
 /** Largest oversized frame: ws refuses it by its header, so the size costs the client only. */
 const OVERSIZED_MAX_BYTES = 1024 * 1024;
 const OVERSIZED_BYTES = [CAP - 1, CAP, CAP + 1, CAP + 2, 2 * CAP, 4 * CAP, OVERSIZED_MAX_BYTES];
-/** Depths of nested arrays/objects: 16,000 pairs of brackets fit in one frame. */
+/** Depths of nested arrays/objects, capped by what fits in one frame (DEEPEST_FIT). */
 const NESTING_DEPTHS = [64, 1000, 5000, 10_000, 16_000];
 const MAX_BINARY_BYTES = 4096;
+/** Bytes of nesting that leave room for the message around it within the cap. */
+const DEEPEST_FIT = CAP - 128;
 
 export type HostileKind = Exclude<FrameKind, 'valid' | 'raw'>;
 
@@ -348,8 +350,8 @@ function unicode(prng: Prng, aim: Aim): string {
 }
 
 function deepNesting(prng: Prng): string {
-  const depth = prng.pick(NESTING_DEPTHS);
   const [open, close] = prng.chance(0.5) ? ['[', ']'] : ['{"a":', '}'];
+  const depth = Math.min(prng.pick(NESTING_DEPTHS), Math.floor(DEEPEST_FIT / (open.length + 1)));
   const nested = `${open.repeat(depth)}1${close.repeat(depth)}`;
   switch (prng.int(4)) {
     case 0:
