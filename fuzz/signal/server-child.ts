@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * The server under fuzz: `peerconnect serve --signal-only` from the sources, in its own process
+ * with a heap cap, an RSS cap and a deadline, so that a regression (a leak, a crash, a hang)
+ * fails the run instead of taking the machine with it.
+ */
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const CLI_MAIN = resolve(REPO_ROOT, 'cli', 'main.ts');
+const GC_HOOK = resolve(import.meta.dirname, 'gc-hook.ts');
+/** tsx compiles the CLI on start: seconds on a busy two-core box. */
+const START_TIMEOUT_MS = 30_000;
+/** SIGTERM closes it gracefully (1001 to every client); past this it gets SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+/** How often the RSS cap is checked. */
+const RSS_CHECK_MS = 100;
+/** Keep only the tail of what it prints. */
+const MAX_LOG_CHARS = 20_000;
+const LISTEN_URL = /serving signaling only at (http:\/\/127\.0\.0\.1:\d+)\//;
+const KIB = 1024;
+const MIB = KIB * KIB;
+
+export interface ServerChildOptions {
+  /** V8's old-space cap (--max-old-space-size). */
+  readonly maxHeapMb: number;
+  /** Killed once its RSS passes this (buffers and sockets live outside the V8 heap). */
+  readonly maxRssMb: number;
+  /** Killed once it has run this long. */
+  readonly deadlineMs: number;
+}
+
+export interface ServerExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Why the fuzzer killed it, when it did: 'rss-cap', 'deadline' (else it died by itself). */
+  readonly killedFor?: 'rss-cap' | 'deadline';
+}
+
+export interface ServerChild {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash): also the server's own origin. */
+  readonly origin: string;
+  readonly pid: number;
+  /** Undefined while it runs; how it ended once it has. */
+  exit(): ServerExit | undefined;
+  readonly exited: Promise<ServerExit>;
+  /** Its resident set now, from /proc (Linux), or undefined once it has gone. */
+  rssBytes(): number | undefined;
+  /** Highest RSS seen by the cap check. */
+  readonly peakRssBytes: number;
+  /** Asks for full garbage collections (gc-hook.ts). */
+  collectGarbage(): void;
+  log(): string;
+  /** SIGTERM, then SIGKILL after STOP_GRACE_MS; safe to call twice. */
+  stop(): Promise<ServerExit>;
+}
+
+export function readRss(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * KIB;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      `--max-old-space-size=${options.maxHeapMb}`,
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--import',
+      GC_HOOK,
+      CLI_MAIN,
+      'serve',
+      '--signal-only',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--stun-port',
+      '0',
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-MAX_LOG_CHARS);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+
+  let killedFor: ServerExit['killedFor'];
+  let exit: ServerExit | undefined;
+  const exited = new Promise<ServerExit>((done) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal, ...(killedFor && { killedFor }) };
+      done(exit);
+    });
+  });
+  const kill = (why: NonNullable<ServerExit['killedFor']>) => {
+    killedFor ??= why;
+    child.kill('SIGKILL');
+  };
+  const deadline = setTimeout(() => kill('deadline'), options.deadlineMs);
+  let peakRssBytes = 0;
+  const rssCheck = setInterval(() => {
+    const rss = child.pid === undefined ? undefined : readRss(child.pid);
+    if (rss === undefined) return;
+    peakRssBytes = Math.max(peakRssBytes, rss);
+    if (rss > options.maxRssMb * MIB) kill('rss-cap');
+  }, RSS_CHECK_MS);
+  void exited.then(() => {
+    clearTimeout(deadline);
+    clearInterval(rssCheck);
+  });
+
+  let origin: string;
+  try {
+    origin = await listeningOrigin(child, () => log, exited);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const pid = child.pid as number;
+  let stopping: Promise<ServerExit> | undefined;
+  return {
+    origin,
+    pid,
+    exit: () => exit,
+    exited,
+    rssBytes: () => (exit ? undefined : readRss(pid)),
+    get peakRssBytes() {
+      return peakRssBytes;
+    },
+    collectGarbage: () => {
+      if (!exit) child.kill('SIGUSR2');
+    },
+    log: () => log,
+    stop: () => {
+      stopping ??= stop(child, exited);
+      return stopping;
+    },
+  };
+}
+
+function listeningOrigin(
+  child: ChildProcess,
+  log: () => string,
+  exited: Promise<ServerExit>,
+): Promise<string> {
+  return new Promise((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`the server did not listen within ${START_TIMEOUT_MS} ms:\n${log()}`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = () => {
+      const match = LISTEN_URL.exec(log());
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      done(match[1] as string);
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((e) => {
+      clearTimeout(timer);
+      fail(new Error(`the server exited (${e.code ?? e.signal}) before listening:\n${log()}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess, exited: Promise<ServerExit>): Promise<ServerExit> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill('SIGTERM');
+  const cut = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  const result = await exited;
+  clearTimeout(cut);
+  return result;
+}
