@@ -5,6 +5,8 @@ import { Latencies } from './latency.js';
 
 /** A poll that has not answered by now has failed (and is counted as such, not as a latency). */
 const POLL_TIMEOUT_MS = 2_000;
+/** The first polls load this process's http code and warm both sides' JIT: not counted. */
+const WARMUP_POLLS = 5;
 
 export interface HealthReport {
   readonly latencyMs: ReturnType<Latencies['summary']>;
@@ -21,6 +23,7 @@ export class HealthProbe {
   private readonly failures: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  private polls = 0;
 
   constructor(
     private readonly origin: string,
@@ -70,7 +73,7 @@ export class HealthProbe {
               fail(`healthz answered ${res.statusCode}: ${body.slice(0, 200)}`);
               return;
             }
-            this.latencies.add(ms);
+            if (++this.polls > WARMUP_POLLS) this.latencies.add(ms);
             done();
           });
         },
