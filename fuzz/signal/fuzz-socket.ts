@@ -33,6 +33,8 @@ type Predicate = (m: ServerMessage) => boolean;
 export class FuzzSocket {
   private readonly waiters = new Set<{ match: Predicate; done: (m?: ServerMessage) => void }>();
   peerId: string | undefined;
+  /** Messages received, by type. */
+  readonly received: Record<string, number> = {};
   /** The server's close code, or undefined while open or when we ended it first. */
   closeCode: number | undefined;
   private endedByUs = false;
@@ -174,6 +176,7 @@ export class FuzzSocket {
       return;
     }
     this.stats.countReceived(message.t, message.t === 'error' ? message.code : undefined);
+    bump(this.received, message.t);
     if (message.t === 'welcome') this.peerId = message.peerId;
     if (message.t === 'signal' && 'sdp' in message.data) {
       const claimed = SENDER_TAG_VALUE.exec(message.data.sdp)?.[1];

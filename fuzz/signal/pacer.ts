@@ -13,6 +13,11 @@ export class Pacer {
     this.tokens = burst;
   }
 
+  /** Counts a frame sent without waiting: the sessions that do wait pay for it. */
+  owe(): void {
+    this.tokens -= 1;
+  }
+
   /** Resolves once a frame may go. */
   async take(): Promise<void> {
     for (;;) {
