@@ -60,6 +60,26 @@ export function encodeFrame(frame: RawFrame): Buffer {
   return Buffer.concat([header, key, payload]);
 }
 
+/** An upgrade request for the signaling path, with `headers` added or (undefined) removed. */
+export function upgradeRequest(
+  origin: string,
+  headers: Record<string, string | undefined> = {},
+): string {
+  const all: Record<string, string | undefined> = {
+    Host: new URL(origin).host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+    'Sec-WebSocket-Version': '13',
+    Origin: origin,
+    ...headers,
+  };
+  const lines = Object.entries(all)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}: ${value}`);
+  return `GET ${PATHS.signal} HTTP/1.1\r\n${lines.join('\r\n')}${HEADER_END}`;
+}
+
 /** What the server did with a raw connection. */
 export interface RawOutcome {
   /** The HTTP status of the upgrade answer (101 when accepted); undefined if none came. */
@@ -94,23 +114,6 @@ export class RawConnection {
       socket.once('connect', () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });
-  }
-
-  /** Sends an upgrade request for the signaling path, with `headers` added or replacing. */
-  upgradeRequest(origin: string, headers: Record<string, string | undefined> = {}): string {
-    const all: Record<string, string | undefined> = {
-      Host: new URL(origin).host,
-      Upgrade: 'websocket',
-      Connection: 'Upgrade',
-      'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-      'Sec-WebSocket-Version': '13',
-      Origin: origin,
-      ...headers,
-    };
-    const lines = Object.entries(all)
-      .filter((entry): entry is [string, string] => entry[1] !== undefined)
-      .map(([name, value]) => `${name}: ${value}`);
-    return `GET ${PATHS.signal} HTTP/1.1\r\n${lines.join('\r\n')}${HEADER_END}`;
   }
 
   write(bytes: Buffer | string): void {

@@ -108,6 +108,11 @@ export class Session {
     return socket.send(frame);
   }
 
+  /** Counts a frame written by hand on a raw connection. */
+  countRaw(): void {
+    this.stats.countFrame(this.scenario, 'raw');
+  }
+
   aim(socket: FuzzSocket): Aim {
     return { to: this.shared.somePeer(this.prng), from: socket.peerId ?? peerId(this.prng) };
   }
