@@ -24,18 +24,18 @@ const ALL_SCENARIOS = { ...SCENARIOS, raw, handshake } satisfies Record<string, 
 type ScenarioName = keyof typeof ALL_SCENARIOS;
 /** How often each kind of session is drawn. */
 const WEIGHTS: Record<ScenarioName, number> = {
-  garbage: 24,
+  garbage: 34,
   outOfOrder: 10,
-  hoard: 3,
-  toggle: 6,
-  findFlood: 5,
-  offerFlood: 7,
+  hoard: 2,
+  toggle: 4,
+  findFlood: 3,
+  offerFlood: 5,
   victim: 2,
-  unknownPeer: 6,
-  rateFlood: 3,
+  unknownPeer: 5,
+  rateFlood: 2,
   churn: 12,
   relayPair: 5,
-  raw: 12,
+  raw: 14,
   handshake: 4,
 };
 /** Content ids that many fuzz sockets announce and ask for. */
@@ -85,6 +85,7 @@ export interface FuzzReport {
   readonly received: Record<string, number>;
   readonly serverErrors: Record<string, number>;
   readonly violations: { readonly count: number; readonly first: readonly string[] };
+  readonly knownIssues: Record<string, number>;
   readonly fuzzerErrors: readonly string[];
   readonly observer: ObserverReport | undefined;
   readonly memory: MemoryReport | undefined;
@@ -235,6 +236,7 @@ export async function runFuzz(
     received: stats.received,
     serverErrors: stats.serverErrors,
     violations: { count: stats.violationCount, first: stats.violations },
+    knownIssues: stats.knownIssues,
     fuzzerErrors: fuzzerErrors.slice(0, 50),
     observer: observed,
     memory,

@@ -35,6 +35,8 @@ export class FuzzSocket {
   peerId: string | undefined;
   /** Messages received, by type. */
   readonly received: Record<string, number> = {};
+  /** Error codes received. */
+  readonly errors: Record<string, number> = {};
   /** The server's close code, or undefined while open or when we ended it first. */
   closeCode: number | undefined;
   private endedByUs = false;
@@ -125,6 +127,12 @@ export class FuzzSocket {
     return welcome?.t === 'welcome' ? welcome.peerId : undefined;
   }
 
+  /** Resolves once error `code` has been received (maybe already), false after `timeoutMs`. */
+  async gotError(code: string, timeoutMs: number): Promise<boolean> {
+    if (this.errors[code]) return true;
+    return (await this.next((m) => m.t === 'error' && m.code === code, timeoutMs)) !== undefined;
+  }
+
   /** The next message that matches, or undefined after `timeoutMs` or once closed. */
   next(match: Predicate, timeoutMs: number): Promise<ServerMessage | undefined> {
     if (!this.isOpen) return Promise.resolve(undefined);
@@ -177,6 +185,7 @@ export class FuzzSocket {
     }
     this.stats.countReceived(message.t, message.t === 'error' ? message.code : undefined);
     bump(this.received, message.t);
+    if (message.t === 'error') bump(this.errors, message.code);
     if (message.t === 'welcome') this.peerId = message.peerId;
     if (message.t === 'signal' && 'sdp' in message.data) {
       const claimed = SENDER_TAG_VALUE.exec(message.data.sdp)?.[1];

@@ -44,6 +44,7 @@ export function printReport(report: FuzzReport): void {
     'server messages': counts(report.received),
     'server errors': counts(report.serverErrors),
     violations: report.violations.count,
+    'known issues': counts(report.knownIssues),
     healthz: observer ? latency(observer.health.latencyMs) : 'no report',
     'watcher find': observer ? latency(observer.watch.findMs) : 'no report',
     'watcher relay': observer ? latency(observer.watch.relayMs) : 'no report',

@@ -41,10 +41,10 @@ async function garbage(s: Session): Promise<void> {
   const socket = await s.open(s.prng.chance(0.15) ? s.prng.pick(ODD_ORIGINS) : 'own');
   if (!socket) return;
   if (s.prng.chance(0.7) && socket.peerId === undefined) await socket.join(REPLY_TIMEOUT_MS);
-  const frames = s.prng.range(5, 80);
+  const frames = s.prng.range(10, 150);
   for (let i = 0; i < frames; i++) {
     const aim = s.aim(socket);
-    const f = s.prng.chance(0.75) ? hostileFrame(s.prng, aim) : anyValid(s.prng, aim.to, aim.from);
+    const f = s.prng.chance(0.8) ? hostileFrame(s.prng, aim) : anyValid(s.prng, aim.to, aim.from);
     if (!(await s.send(socket, f))) return;
     if (s.prng.chance(0.3)) await s.sleep(s.prng.int(20));
   }
@@ -65,7 +65,7 @@ async function outOfOrder(s: Session): Promise<void> {
       ]) {
         if (!(await s.send(socket, f))) return;
       }
-      if (await socket.next((m) => m.t === 'error' && m.code === 'not-joined', REPLY_TIMEOUT_MS)) {
+      if (await socket.gotError('not-joined', REPLY_TIMEOUT_MS)) {
         s.note('not-joined answered');
       }
       break;
@@ -77,9 +77,7 @@ async function outOfOrder(s: Session): Promise<void> {
       break;
     case 2:
       for (let i = p.range(2, 5); i > 0; i--) if (!(await s.send(socket, join(), true))) return;
-      if (
-        await socket.next((m) => m.t === 'error' && m.code === 'already-joined', REPLY_TIMEOUT_MS)
-      ) {
+      if (await socket.gotError('already-joined', REPLY_TIMEOUT_MS)) {
         s.note('already-joined answered');
       }
       break;
@@ -126,11 +124,8 @@ async function hoard(s: Session): Promise<void> {
       if (!(await s.send(socket, valid({ t: 'announce', ids })))) return;
       await s.sleep(UNDER_RATE_MS);
     }
-    const capped = await socket.next(
-      (m) => m.t === 'error' && m.code === 'too-many-ids',
-      REPLY_TIMEOUT_MS,
-    );
-    s.note(capped ? 'capped at maxAnnouncedIds' : 'no cap seen');
+    const capped = await socket.gotError('too-many-ids', REPLY_TIMEOUT_MS);
+    if (s.live) s.note(capped ? 'capped at maxAnnouncedIds' : 'no cap seen');
     await s.sleep(s.prng.range(200, 2_000));
     // Half withdraw everything (withdraw path), half just go (teardown path).
     if (s.prng.chance(0.5)) return;
@@ -148,7 +143,7 @@ async function toggle(s: Session): Promise<void> {
   const socket = await s.joined(REPLY_TIMEOUT_MS);
   if (!socket) return;
   const ids = s.prng.chance(0.3) ? [...s.shared.hotIds] : contentIds(s.prng, s.prng.range(1, IDS));
-  for (let i = s.prng.range(10, 100); i > 0; i--) {
+  for (let i = s.prng.range(10, 60); i > 0; i--) {
     if (!(await s.send(socket, valid({ t: 'announce', ids })))) return;
     await s.sleep(UNDER_RATE_MS);
     if (!(await s.send(socket, valid({ t: 'withdraw', ids })))) return;
@@ -161,7 +156,7 @@ async function findFlood(s: Session): Promise<void> {
   const socket = await s.joined(REPLY_TIMEOUT_MS);
   if (!socket) return;
   if (s.prng.chance(0.5)) await s.send(socket, valid({ t: 'announce', ids: [...s.shared.hotIds] }));
-  const finds = s.prng.range(50, 400);
+  const finds = s.prng.range(50, 250);
   for (let id = 0; id < finds; id++) {
     const content = s.prng.chance(0.7) ? s.prng.pick(s.shared.hotIds) : contentId(s.prng);
     const max = s.prng.chance(0.5) ? s.prng.range(1, SIGNALING_LIMITS.maxFoundPeers) : undefined;
@@ -226,12 +221,15 @@ async function unknownPeer(s: Session): Promise<void> {
 async function rateFlood(s: Session): Promise<void> {
   const socket = await s.joined(REPLY_TIMEOUT_MS);
   if (!socket?.peerId) return;
-  for (let i = s.prng.range(250, 600); i > 0; i--) {
+  for (let i = s.prng.range(250, 400); i > 0; i--) {
     if (!(await s.send(socket, anyValid(s.prng, s.shared.somePeer(s.prng), socket.peerId), true)))
       break;
   }
   await Promise.race([socket.closed, s.sleep(REPLY_TIMEOUT_MS)]);
-  s.note(socket.closeCode === undefined ? 'flood not closed' : `flood closed ${socket.closeCode}`);
+  if (s.live)
+    s.note(
+      socket.closeCode === undefined ? 'flood not closed' : `flood closed ${socket.closeCode}`,
+    );
 }
 
 /** Join, announce hot ids, find one, offer to a holder, leave: many short-lived visitors. */
@@ -261,7 +259,7 @@ async function relayPair(s: Session): Promise<void> {
   const found = await b.next((m) => m.t === 'found' && m.id === 1, REPLY_TIMEOUT_MS);
   if (found?.t !== 'found' || !found.peers.includes(a.peerId)) return s.note('pair: A not found');
   for (let i = s.prng.range(2, 10); i > 0; i--) {
-    if (!(await exchange(s, b, a))) return s.note('pair: relay lost');
+    if (!(await exchange(s, b, a))) return s.note(s.live ? 'pair: relay lost' : 'pair: run over');
   }
   s.note('pair: relayed');
 }
