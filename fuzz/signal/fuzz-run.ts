@@ -24,7 +24,7 @@ const ALL_SCENARIOS = { ...SCENARIOS, raw, handshake } satisfies Record<string, 
 type ScenarioName = keyof typeof ALL_SCENARIOS;
 /** How often each kind of session is drawn. */
 const WEIGHTS: Record<ScenarioName, number> = {
-  garbage: 34,
+  garbage: 45,
   outOfOrder: 10,
   hoard: 2,
   toggle: 4,
