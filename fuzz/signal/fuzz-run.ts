@@ -9,7 +9,12 @@ import { Prng } from './prng.js';
 import { handshake, raw } from './raw-scenarios.js';
 import { RunStats, type ScenarioTally } from './run-stats.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
-import { type ServerChild, type ServerExit, startServerChild } from './server-child.js';
+import {
+  type LoopProbe,
+  type ServerChild,
+  type ServerExit,
+  startServerChild,
+} from './server-child.js';
 import { readMetrics, STATE_GAUGES } from './server-metrics.js';
 import { Session, Shared } from './session.js';
 
@@ -28,11 +33,11 @@ const WEIGHTS: Record<ScenarioName, number> = {
   outOfOrder: 10,
   hoard: 2,
   toggle: 4,
-  findFlood: 3,
-  offerFlood: 5,
+  findFlood: 2,
+  offerFlood: 4,
   victim: 2,
   unknownPeer: 5,
-  rateFlood: 2,
+  rateFlood: 1,
   churn: 12,
   relayPair: 5,
   raw: 14,
@@ -90,6 +95,12 @@ export interface FuzzReport {
   readonly observer: ObserverReport | undefined;
   readonly memory: MemoryReport | undefined;
   readonly stateAfter: Record<string, number | undefined>;
+  /** The server's event loop during the fuzz, as it saw it (server-probe.ts). */
+  readonly serverLoop: LoopProbe | undefined;
+  /** CPU seconds during the fuzz: the server's and this process's, against the wall clock. */
+  readonly cpu:
+    | { readonly server: number; readonly fuzzer: number; readonly wall: number }
+    | undefined;
   readonly serverExit: ServerExit | undefined;
   readonly serverLogTail: string;
   /** Empty when the run passed. */
@@ -128,10 +139,14 @@ export async function runFuzz(
   let memory: MemoryReport | undefined;
   let stateAfter: Record<string, number | undefined> = {};
   let fuzzMs = 0;
+  let serverLoop: LoopProbe | undefined;
+  let cpu: FuzzReport['cpu'];
   try {
     const baseline = await collectedRss(server);
     const samples: { s: number; rssMb: number; frames: number }[] = [];
     const fuzzStart = performance.now();
+    const serverCpuStart = server.cpuSeconds() ?? 0;
+    const fuzzerCpuStart = process.cpuUsage();
     const sampler = setInterval(() => {
       const rss = server.rssBytes();
       if (rss !== undefined) {
@@ -176,6 +191,13 @@ export async function runFuzz(
     fuzzMs = performance.now() - fuzzStart;
     clearInterval(progress);
     clearInterval(sampler);
+    const fuzzerCpu = process.cpuUsage(fuzzerCpuStart);
+    cpu = {
+      server: (server.cpuSeconds() ?? 0) - serverCpuStart,
+      fuzzer: (fuzzerCpu.user + fuzzerCpu.system) / 1e6,
+      wall: fuzzMs / 1000,
+    };
+    serverLoop = await server.probe();
     log(
       `fuzz: ${stats.totalFrames} frames sent in ${(fuzzMs / 1000).toFixed(1)} s; checking the aftermath`,
     );
@@ -193,6 +215,8 @@ export async function runFuzz(
       };
     }
     observed = await observer.stop();
+    // What the pair could not read is judged like what any fuzz socket could not.
+    for (const what of observed.watch.invalidMessages) stats.violation(`watcher: ${what}`);
   } finally {
     observer.kill();
   }
@@ -241,6 +265,8 @@ export async function runFuzz(
     observer: observed,
     memory,
     stateAfter,
+    serverLoop,
+    cpu,
     serverExit,
     serverLogTail: server.log().slice(-4000),
     failures,
@@ -283,7 +309,7 @@ function observerFailures(observed: ObserverReport | undefined, config: FuzzConf
 
 /** RSS once garbage has been collected. */
 async function collectedRss(server: ServerChild): Promise<number> {
-  server.collectGarbage();
+  await server.probe();
   await new Promise((r) => setTimeout(r, GC_WAIT_MS));
   return server.rssBytes() ?? 0;
 }

@@ -120,7 +120,7 @@ function pickHostileKind(prng: Prng): HostileKind {
     'malformed-json': 20,
     truncated: 15,
     // Over the cap closes the socket: rarer, or sessions would rarely get past it.
-    oversized: 3,
+    oversized: 2,
     binary: 8,
     'wrong-type': 35,
     unicode: 12,

@@ -54,6 +54,13 @@ export function printReport(report: FuzzReport): void {
         ` (${memory.settledInMs === undefined ? 'not settled' : `within ${memory.slackMb} MB after ${(memory.settledInMs / 1000).toFixed(1)} s`})`
       : 'not measured',
     'state after': counts(report.stateAfter as Record<string, number>),
+    'server event loop': report.serverLoop
+      ? `lag p50 ${ms(report.serverLoop.lagP50Ms)}, p99 ${ms(report.serverLoop.lagP99Ms)}, max ${ms(report.serverLoop.lagMaxMs)}, ` +
+        `busy ${(report.serverLoop.utilization * 100).toFixed(0)} %`
+      : 'no probe',
+    'CPU seconds': report.cpu
+      ? `server ${report.cpu.server.toFixed(1)}, fuzzer ${report.cpu.fuzzer.toFixed(1)}, in ${report.cpu.wall.toFixed(1)} s`
+      : 'not measured',
   });
   for (const v of report.violations.first.slice(0, 10)) console.log(`violation: ${v}`);
   for (const e of report.fuzzerErrors.slice(0, 10)) console.log(`fuzzer error: ${e}`);

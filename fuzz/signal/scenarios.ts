@@ -44,7 +44,7 @@ async function garbage(s: Session): Promise<void> {
   const frames = s.prng.range(10, 150);
   for (let i = 0; i < frames; i++) {
     const aim = s.aim(socket);
-    const f = s.prng.chance(0.8) ? hostileFrame(s.prng, aim) : anyValid(s.prng, aim.to, aim.from);
+    const f = s.prng.chance(0.7) ? hostileFrame(s.prng, aim) : anyValid(s.prng, aim.to, aim.from);
     if (!(await s.send(socket, f))) return;
     if (s.prng.chance(0.3)) await s.sleep(s.prng.int(20));
   }
@@ -143,7 +143,7 @@ async function toggle(s: Session): Promise<void> {
   const socket = await s.joined(REPLY_TIMEOUT_MS);
   if (!socket) return;
   const ids = s.prng.chance(0.3) ? [...s.shared.hotIds] : contentIds(s.prng, s.prng.range(1, IDS));
-  for (let i = s.prng.range(10, 60); i > 0; i--) {
+  for (let i = s.prng.range(10, 40); i > 0; i--) {
     if (!(await s.send(socket, valid({ t: 'announce', ids })))) return;
     await s.sleep(UNDER_RATE_MS);
     if (!(await s.send(socket, valid({ t: 'withdraw', ids })))) return;
@@ -175,7 +175,7 @@ async function offerFlood(s: Session): Promise<void> {
   const to =
     victims.length > 0 && s.prng.chance(0.5) ? s.prng.pick(victims) : s.shared.somePeer(s.prng);
   const size = s.prng.pick(OFFER_SIZES);
-  for (let i = s.prng.range(20, 300); i > 0; i--) {
+  for (let i = s.prng.range(20, 150); i > 0; i--) {
     const f = s.prng.chance(0.8)
       ? signalOfSize(to, socket.peerId, s.prng, size)
       : candidate(s.prng, to);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { PROBE_PREFIX } from './probe-line.js';
 
 /**
  * The server under fuzz: `peerconnect serve --signal-only` from the sources, in its own process
@@ -10,7 +11,7 @@ import { resolve } from 'node:path';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI_MAIN = resolve(REPO_ROOT, 'cli', 'main.ts');
-const GC_HOOK = resolve(import.meta.dirname, 'gc-hook.ts');
+const PROBE = resolve(import.meta.dirname, 'server-probe.ts');
 /** tsx compiles the CLI on start: seconds on a busy two-core box. */
 const START_TIMEOUT_MS = 30_000;
 /** SIGTERM closes it gracefully (1001 to every client); past this it gets SIGKILL. */
@@ -22,6 +23,8 @@ const MAX_LOG_CHARS = 20_000;
 const LISTEN_URL = /serving signaling only at (http:\/\/127\.0\.0\.1:\d+)\//;
 const KIB = 1024;
 const MIB = KIB * KIB;
+/** The probe line comes within a few ms of SIGUSR2 unless the server is stuck. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 export interface ServerChildOptions {
   /** V8's old-space cap (--max-old-space-size). */
@@ -31,6 +34,20 @@ export interface ServerChildOptions {
   /** Killed once it has run this long. */
   readonly deadlineMs: number;
 }
+
+/** The server's own view of its event loop between two probes (server-probe.ts). */
+export interface LoopProbe {
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+  readonly lagMaxMs: number;
+  /** Share of the time the loop was busy (1 = a whole core, all the time). */
+  readonly utilization: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux everywhere that matters). */
+const CLOCK_TICKS_PER_SECOND = 100;
+/** utime and stime: the 14th and 15th fields, 12th and 13th after the `(comm)` field. */
+const STAT_UTIME_AFTER_COMM = 11;
 
 export interface ServerExit {
   readonly code: number | null;
@@ -50,8 +67,13 @@ export interface ServerChild {
   rssBytes(): number | undefined;
   /** Highest RSS seen by the cap check. */
   readonly peakRssBytes: number;
-  /** Asks for full garbage collections (gc-hook.ts). */
-  collectGarbage(): void;
+  /** CPU seconds it has used (user + system), from /proc. */
+  cpuSeconds(): number | undefined;
+  /**
+   * Asks for its event-loop probe, then full garbage collections (server-probe.ts); resolves
+   * with the probe (undefined if none is printed in time).
+   */
+  probe(): Promise<LoopProbe | undefined>;
   log(): string;
   /** SIGTERM, then SIGKILL after STOP_GRACE_MS; safe to call twice. */
   stop(): Promise<ServerExit>;
@@ -67,6 +89,17 @@ export function readRss(pid: number): number | undefined {
   }
 }
 
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[STAT_UTIME_AFTER_COMM]) + Number(fields[STAT_UTIME_AFTER_COMM + 1]);
+    return ticks / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
   const child = spawn(
     process.execPath,
@@ -76,7 +109,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
       '--import',
       'tsx',
       '--import',
-      GC_HOOK,
+      PROBE,
       CLI_MAIN,
       'serve',
       '--signal-only',
@@ -139,15 +172,36 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     get peakRssBytes() {
       return peakRssBytes;
     },
-    collectGarbage: () => {
-      if (!exit) child.kill('SIGUSR2');
-    },
+    cpuSeconds: () => (exit ? undefined : readCpuSeconds(pid)),
+    probe: () => probe(child, () => exit !== undefined),
     log: () => log,
     stop: () => {
       stopping ??= stop(child, exited);
       return stopping;
     },
   };
+}
+
+function probe(child: ChildProcess, gone: () => boolean): Promise<LoopProbe | undefined> {
+  if (gone()) return Promise.resolve(undefined);
+  return new Promise((done) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const start = buffered.indexOf(PROBE_PREFIX);
+      const end = buffered.indexOf('\n', start);
+      if (start < 0 || end < 0) return;
+      finish(JSON.parse(buffered.slice(start + PROBE_PREFIX.length, end)) as LoopProbe);
+    };
+    const finish = (result: LoopProbe | undefined) => {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      done(result);
+    };
+    const timer = setTimeout(() => finish(undefined), PROBE_TIMEOUT_MS);
+    child.stderr?.on('data', onData);
+    child.kill('SIGUSR2');
+  });
 }
 
 function listeningOrigin(

@@ -10,6 +10,11 @@ const MAX_KNOWN_PEERS = 256;
 /** Many sessions come from this one address, so per-address limits are met too. */
 export const CROWDED_ADDRESS = '127.0.0.9';
 const CROWDED_SHARE = 0.1;
+/**
+ * The sender tag of a socket not yet welcomed. Not a peer id: a frame built before the welcome
+ * but read by the server after it is relayed under the id it was just given, and that is right.
+ */
+const UNJOINED_SENDER = 'unjoined';
 
 /** What the sessions of a run share: whom to aim at, and caps on the costly scenarios. */
 export class Shared {
@@ -114,7 +119,7 @@ export class Session {
   }
 
   aim(socket: FuzzSocket): Aim {
-    return { to: this.shared.somePeer(this.prng), from: socket.peerId ?? peerId(this.prng) };
+    return { to: this.shared.somePeer(this.prng), from: socket.peerId ?? UNJOINED_SENDER };
   }
 
   note(key: string): void {

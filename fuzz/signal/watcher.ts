@@ -17,6 +17,8 @@ import { Latencies, type LatencySummary } from './latency.js';
  */
 
 const OPEN_TIMEOUT_MS = 10_000;
+/** Unreadable frames kept for the report; past this many they are not worth the IPC. */
+const MAX_INVALID_KEPT = 1_000;
 
 export interface WatchReport {
   readonly rounds: number;
@@ -24,6 +26,8 @@ export interface WatchReport {
   /** B's offer to A and A's answer back to B, both relayed. */
   readonly relayMs: LatencySummary;
   readonly failures: readonly string[];
+  /** Frames the pair could not read (dropped, as the agent does): judged by the run. */
+  readonly invalidMessages: readonly string[];
 }
 
 type Predicate = (m: ServerMessage) => boolean;
@@ -38,11 +42,12 @@ class WatchClient {
     onBadMessage: (why: string) => void,
   ) {
     ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString();
       let message: ServerMessage;
       try {
-        message = parseServerMessage(isBinary ? '' : data.toString());
+        message = parseServerMessage(text);
       } catch (err) {
-        onBadMessage(`invalid server message: ${(err as Error).message}`);
+        onBadMessage(`invalid server message (${(err as Error).message}): ${text.slice(0, 200)}`);
         return;
       }
       for (const waiter of this.waiters) {
@@ -109,6 +114,7 @@ export class Watcher {
     private readonly intervalMs: number,
     limitMs: number,
     private readonly failures: string[],
+    private readonly invalidMessages: string[],
   ) {
     this.finds = new Latencies(limitMs);
     this.relays = new Latencies(limitMs);
@@ -124,7 +130,10 @@ export class Watcher {
     limitMs: number;
   }): Promise<Watcher> {
     const failures: string[] = [];
-    const note = (why: string) => failures.push(`${new Date().toISOString()} ${why}`);
+    const invalid: string[] = [];
+    const note = (why: string) => {
+      if (invalid.length < MAX_INVALID_KEPT) invalid.push(why);
+    };
     const a = await WatchClient.join(options.origin, options.localAddresses[0], note);
     const b = await WatchClient.join(options.origin, options.localAddresses[1], note);
     a.send({ t: 'announce', ids: [options.content] });
@@ -136,6 +145,7 @@ export class Watcher {
       options.intervalMs,
       options.limitMs,
       failures,
+      invalid,
     );
     const deadline = performance.now() + OPEN_TIMEOUT_MS;
     while (!(await watcher.findsA())) {
@@ -174,6 +184,7 @@ export class Watcher {
       findMs: this.finds.summary(),
       relayMs: this.relays.summary(),
       failures: this.failures,
+      invalidMessages: this.invalidMessages,
     };
   }
 
