@@ -3,8 +3,10 @@ import type { ServerChildOptions } from './server-child.js';
 /** Everything a fuzz run is told; FULL_RUN and CI_RUN are the two presets. */
 export interface FuzzConfig {
   readonly seed: number;
-  /** Frames to send (at least; the sessions under way finish theirs). */
+  /** Frames to send (at least; the sessions under way finish theirs)... */
   readonly frames: number;
+  /** ...of which the first are a warm-up, after which the memory baseline is taken. */
+  readonly warmupFrames: number;
   /** Sessions at once. */
   readonly concurrency: number;
   /** The run's average frame rate, all sessions together. */
@@ -24,8 +26,10 @@ export interface FuzzConfig {
   readonly watchTimeoutMs: number;
   /** After the run, the server's RSS must come back within this of its baseline... */
   readonly memorySlackMb: number;
-  /** ...within this long (forced GCs in between). */
+  /** ...within this long (forced GCs in between)... */
   readonly settleMs: number;
+  /** ...and its live heap after full GCs within this of the warm baseline's. */
+  readonly heapSlackMb: number;
 }
 
 const SERVER: ServerChildOptions = { maxHeapMb: 512, maxRssMb: 1024, deadlineMs: 30 * 60_000 };
@@ -33,6 +37,7 @@ const SERVER: ServerChildOptions = { maxHeapMb: 512, maxRssMb: 1024, deadlineMs:
 /** `npm run fuzz:signal`: 120,000 frames at ~1,500/s, about two minutes. */
 export const FULL_RUN: Omit<FuzzConfig, 'seed'> = {
   frames: 120_000,
+  warmupFrames: 5_000,
   concurrency: 48,
   framesPerSecond: 1_500,
   sessionMaxMs: 20_000,
@@ -45,6 +50,7 @@ export const FULL_RUN: Omit<FuzzConfig, 'seed'> = {
   watchTimeoutMs: 2_000,
   memorySlackMb: 30,
   settleMs: 20_000,
+  heapSlackMb: 5,
 };
 
 /**
@@ -54,6 +60,7 @@ export const FULL_RUN: Omit<FuzzConfig, 'seed'> = {
 export const CI_RUN: Omit<FuzzConfig, 'seed'> = {
   ...FULL_RUN,
   frames: 10_000,
+  warmupFrames: 1_000,
   concurrency: 24,
   framesPerSecond: 1_000,
   sessionMaxMs: 8_000,

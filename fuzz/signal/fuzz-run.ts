@@ -64,10 +64,16 @@ const GC_WAIT_MS = 1_000;
 const MB = 1024 * 1024;
 
 export interface MemoryReport {
+  /** RSS before any fuzz frame... */
+  readonly coldMb: number;
+  /** ...and after the warm-up (the baseline the run is judged against). */
   readonly baselineMb: number;
   readonly peakMb: number;
   readonly afterMb: number;
   readonly slackMb: number;
+  /** V8's live heap after full GCs, before and after: a leak of JS objects shows here first. */
+  readonly baselineHeapMb: number | undefined;
+  readonly afterHeapMb: number | undefined;
   /** How long after the fuzz ended RSS came within the slack; undefined if it did not. */
   readonly settledInMs: number | undefined;
   /** RSS once a second through the run. */
@@ -142,7 +148,7 @@ export async function runFuzz(
   let serverLoop: LoopProbe | undefined;
   let cpu: FuzzReport['cpu'];
   try {
-    const baseline = await collectedRss(server);
+    const cold = await collected(server);
     const samples: { s: number; rssMb: number; frames: number }[] = [];
     const fuzzStart = performance.now();
     const serverCpuStart = server.cpuSeconds() ?? 0;
@@ -184,10 +190,25 @@ export async function runFuzz(
         });
       }
     };
-    await Promise.race([
-      Promise.all(Array.from({ length: config.concurrency }, worker)),
-      server.exited,
-    ]);
+    const phase = async (untilFrames: number) => {
+      stats.target = untilFrames;
+      await Promise.race([
+        Promise.all(Array.from({ length: config.concurrency }, worker)),
+        server.exited,
+      ]);
+    };
+    // The baseline is taken after a warm-up: the server's one-time growth (compiled code, heap
+    // sizing, buffer pools) is not a leak, and what the rest of the run adds on top of it is.
+    await phase(config.warmupFrames);
+    let warm = cold;
+    if (!server.exit()) {
+      await drained(server.origin);
+      warm = await collected(server);
+      log(
+        `fuzz: warmed up; server RSS ${(warm.rss / MB).toFixed(1)} MB (${(cold.rss / MB).toFixed(1)} MB cold)`,
+      );
+    }
+    await phase(config.frames);
     fuzzMs = performance.now() - fuzzStart;
     clearInterval(progress);
     clearInterval(sampler);
@@ -204,12 +225,15 @@ export async function runFuzz(
 
     if (!server.exit()) {
       stateAfter = await drained(server.origin);
-      const settled = await settle(server, baseline + config.memorySlackMb * MB, config.settleMs);
+      const settled = await settle(server, warm.rss + config.memorySlackMb * MB, config.settleMs);
       memory = {
-        baselineMb: baseline / MB,
+        coldMb: cold.rss / MB,
+        baselineMb: warm.rss / MB,
         peakMb: server.peakRssBytes / MB,
         afterMb: settled.rss / MB,
         slackMb: config.memorySlackMb,
+        baselineHeapMb: warm.heapMb,
+        afterHeapMb: settled.heapMb,
         settledInMs: settled.inMs,
         samples,
       };
@@ -237,6 +261,13 @@ export async function runFuzz(
     failures.push(
       `server RSS ${memory.afterMb.toFixed(1)} MB did not come back within ${config.memorySlackMb} MB of ` +
         `its ${memory.baselineMb.toFixed(1)} MB baseline in ${config.settleMs} ms`,
+    );
+  }
+  const heapGrowth = (memory?.afterHeapMb ?? 0) - (memory?.baselineHeapMb ?? 0);
+  if (heapGrowth > config.heapSlackMb) {
+    failures.push(
+      `the server's live heap grew ${heapGrowth.toFixed(1)} MB over the run (after full GCs; ` +
+        `${config.heapSlackMb} MB allowed): something outlives the sockets`,
     );
   }
   for (const [gauge, expected] of Object.entries(STATE_AFTER)) {
@@ -307,11 +338,17 @@ function observerFailures(observed: ObserverReport | undefined, config: FuzzConf
   return out;
 }
 
-/** RSS once garbage has been collected. */
-async function collectedRss(server: ServerChild): Promise<number> {
-  await server.probe();
+interface Collected {
+  readonly rss: number;
+  /** V8's live heap after the collections (undefined without a probe answer). */
+  readonly heapMb: number | undefined;
+}
+
+/** Memory once garbage has been collected (and the freed pages have had a moment to go). */
+async function collected(server: ServerChild): Promise<Collected> {
+  const probe = await server.probe();
   await new Promise((r) => setTimeout(r, GC_WAIT_MS));
-  return server.rssBytes() ?? 0;
+  return { rss: server.rssBytes() ?? 0, heapMb: probe?.heapUsedMb };
 }
 
 /** Waits for every fuzz socket to be gone from the server; returns its state gauges then. */
@@ -333,14 +370,14 @@ async function settle(
   server: ServerChild,
   limit: number,
   ms: number,
-): Promise<{ rss: number; inMs: number | undefined }> {
+): Promise<Collected & { inMs: number | undefined }> {
   const start = performance.now();
-  let rss = Number.POSITIVE_INFINITY;
+  let last: Collected = { rss: Number.POSITIVE_INFINITY, heapMb: undefined };
   while (performance.now() - start < ms) {
-    rss = await collectedRss(server);
-    if (rss <= limit) return { rss, inMs: performance.now() - start };
+    last = await collected(server);
+    if (last.rss <= limit) return { ...last, inMs: performance.now() - start };
   }
-  return { rss, inMs: undefined };
+  return { ...last, inMs: undefined };
 }
 
 function errorText(err: unknown): string {

@@ -42,6 +42,9 @@ export interface LoopProbe {
   readonly lagMaxMs: number;
   /** Share of the time the loop was busy (1 = a whole core, all the time). */
   readonly utilization: number;
+  /** After the full GCs: V8's live heap, and memory held outside it (Buffers). */
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux everywhere that matters). */

@@ -3,15 +3,16 @@ import { PROBE_PREFIX } from './probe-line.js';
 
 /**
  * Preloaded into the fuzzed server (node --expose-gc --import), which is otherwise unchanged.
- * On SIGUSR2 it prints what the server's event loop went through since the last SIGUSR2 (delay
- * percentiles, utilization) as one PROBE_PREFIX line on stderr, then runs full garbage
- * collections, so the fuzzer can tell a blocked server from a busy machine and read RSS once
- * the garbage is gone.
+ * On SIGUSR2 it runs full garbage collections and prints, as one PROBE_PREFIX line on stderr,
+ * what the server's event loop went through since the last SIGUSR2 (delay percentiles,
+ * utilization) and the live heap: so the fuzzer can tell a blocked server from a busy machine,
+ * and read memory once the garbage is gone.
  */
 const FULL_COLLECTIONS = 2;
 /** Delay is sampled every this many ms. */
 const RESOLUTION_MS = 10;
 const NS_PER_MS = 1e6;
+const MB = 1024 * 1024;
 
 const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 delay.enable();
@@ -19,14 +20,16 @@ let since = performance.eventLoopUtilization();
 
 process.on('SIGUSR2', () => {
   const utilization = performance.eventLoopUtilization(since);
-  const line = {
+  const loop = {
     lagP50Ms: delay.percentile(50) / NS_PER_MS,
     lagP99Ms: delay.percentile(99) / NS_PER_MS,
     lagMaxMs: delay.max / NS_PER_MS,
     utilization: utilization.utilization,
   };
+  for (let i = 0; i < FULL_COLLECTIONS; i++) globalThis.gc?.();
+  const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+  const line = { ...loop, heapUsedMb: heapUsed / MB, externalMb: (external + arrayBuffers) / MB };
   process.stderr.write(`${PROBE_PREFIX}${JSON.stringify(line)}\n`);
   delay.reset();
-  for (let i = 0; i < FULL_COLLECTIONS; i++) globalThis.gc?.();
   since = performance.eventLoopUtilization();
 });
