@@ -6,6 +6,8 @@ import { Watcher } from './watcher.js';
 
 const config = JSON.parse(process.argv[2] ?? '') as ObserverConfig;
 const tell = (message: ObserverMessage) => process.send?.(message);
+// It must not outlive the fuzzer, however that ends.
+process.once('disconnect', () => process.exit(0));
 
 try {
   const health = new HealthProbe(
@@ -28,10 +30,8 @@ try {
     if (command.t !== 'stop') return;
     const report = { health: await health.stop(), watch: await watcher.stop() };
     tell({ t: 'report', report });
-    process.disconnect();
   });
   tell({ t: 'ready', watchedPeer: watcher.watchedPeer });
 } catch (err) {
   tell({ t: 'failed', error: err instanceof Error ? err.message : String(err) });
-  process.disconnect();
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PROBE_PREFIX } from './probe-line.js';
+import { DEADLINE_ENV, PROBE_PREFIX } from './probe-protocol.js';
 
 /**
  * The server under fuzz: `peerconnect serve --signal-only` from the sources, in its own process
@@ -123,7 +123,11 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
       '--stun-port',
       '0',
     ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [DEADLINE_ENV]: String(options.deadlineMs) },
+    },
   );
   let log = '';
   const append = (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { PROBE_PREFIX } from './probe-line.js';
+import { DEADLINE_ENV, PROBE_PREFIX } from './probe-protocol.js';
 
 /**
  * Preloaded into the fuzzed server (node --expose-gc --import), which is otherwise unchanged.
@@ -13,6 +13,17 @@ const FULL_COLLECTIONS = 2;
 const RESOLUTION_MS = 10;
 const NS_PER_MS = 1e6;
 const MB = 1024 * 1024;
+
+/** How often it checks that the fuzzer is still there (it must not outlive a killed fuzzer). */
+const ORPHAN_CHECK_MS = 1_000;
+const EXIT_ORPHANED = 70;
+
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(EXIT_ORPHANED);
+}, ORPHAN_CHECK_MS).unref();
+const deadline = Number(process.env[DEADLINE_ENV]);
+if (deadline > 0) setTimeout(() => process.exit(EXIT_ORPHANED), deadline).unref();
 
 const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 delay.enable();
