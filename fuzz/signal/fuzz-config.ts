@@ -5,7 +5,7 @@ export interface FuzzConfig {
   readonly seed: number;
   /** Frames to send (at least; the sessions under way finish theirs)... */
   readonly frames: number;
-  /** ...of which the first are a warm-up, after which the memory baseline is taken. */
+  /** ...of which the first are a warm-up, after which the live-heap baseline is taken. */
   readonly warmupFrames: number;
   /** Sessions at once. */
   readonly concurrency: number;
@@ -24,11 +24,11 @@ export interface FuzzConfig {
   readonly watchLimitMs: number;
   /** ...and one with no answer by this has failed. */
   readonly watchTimeoutMs: number;
-  /** After the run, the server's RSS must come back within this of its baseline... */
+  /** After the run, the server's RSS must come back within this of its RSS before the run... */
   readonly memorySlackMb: number;
   /** ...within this long (forced GCs in between)... */
   readonly settleMs: number;
-  /** ...and its live heap after full GCs within this of the warm baseline's. */
+  /** ...and its live heap after full GCs within this of what it was after the warm-up. */
   readonly heapSlackMb: number;
 }
 

@@ -64,14 +64,14 @@ const GC_WAIT_MS = 1_000;
 const MB = 1024 * 1024;
 
 export interface MemoryReport {
-  /** RSS before any fuzz frame... */
-  readonly coldMb: number;
-  /** ...and after the warm-up (the baseline the run is judged against). */
+  /** RSS before any fuzz frame (what RSS is judged against)... */
   readonly baselineMb: number;
+  /** ...and after the warm-up. */
+  readonly warmMb: number;
   readonly peakMb: number;
   readonly afterMb: number;
   readonly slackMb: number;
-  /** V8's live heap after full GCs, before and after: a leak of JS objects shows here first. */
+  /** V8's live heap after full GCs, after the warm-up and at the end: a leak shows here first. */
   readonly baselineHeapMb: number | undefined;
   readonly afterHeapMb: number | undefined;
   /** How long after the fuzz ended RSS came within the slack; undefined if it did not. */
@@ -197,15 +197,16 @@ export async function runFuzz(
         server.exited,
       ]);
     };
-    // The baseline is taken after a warm-up: the server's one-time growth (compiled code, heap
-    // sizing, buffer pools) is not a leak, and what the rest of the run adds on top of it is.
+    // RSS is judged against the cold baseline (freed pages go back within seconds of the GCs);
+    // the live heap against one taken after a warm-up, since compiled code, feedback and buffer
+    // pools grow once and are not a leak, while what the rest of the run adds on top would be.
     await phase(config.warmupFrames);
     let warm = cold;
     if (!server.exit()) {
       await drained(server.origin);
       warm = await collected(server);
       log(
-        `fuzz: warmed up; server RSS ${(warm.rss / MB).toFixed(1)} MB (${(cold.rss / MB).toFixed(1)} MB cold)`,
+        `fuzz: warmed up; server live heap ${warm.heapMb?.toFixed(1)} MB, RSS ${(warm.rss / MB).toFixed(1)} MB`,
       );
     }
     await phase(config.frames);
@@ -225,10 +226,10 @@ export async function runFuzz(
 
     if (!server.exit()) {
       stateAfter = await drained(server.origin);
-      const settled = await settle(server, warm.rss + config.memorySlackMb * MB, config.settleMs);
+      const settled = await settle(server, cold.rss + config.memorySlackMb * MB, config.settleMs);
       memory = {
-        coldMb: cold.rss / MB,
-        baselineMb: warm.rss / MB,
+        baselineMb: cold.rss / MB,
+        warmMb: warm.rss / MB,
         peakMb: server.peakRssBytes / MB,
         afterMb: settled.rss / MB,
         slackMb: config.memorySlackMb,

@@ -50,9 +50,9 @@ export function printReport(report: FuzzReport): void {
     'watcher relay': observer ? latency(observer.watch.relayMs) : 'no report',
     'watcher rounds': observer?.watch.rounds ?? 0,
     'server RSS': memory
-      ? `cold ${memory.coldMb.toFixed(1)} MB, baseline (warm) ${memory.baselineMb.toFixed(1)} MB, peak ${memory.peakMb.toFixed(1)} MB, after ${memory.afterMb.toFixed(1)} MB` +
+      ? `baseline ${memory.baselineMb.toFixed(1)} MB, warm ${memory.warmMb.toFixed(1)} MB, peak ${memory.peakMb.toFixed(1)} MB, after ${memory.afterMb.toFixed(1)} MB` +
         ` (${memory.settledInMs === undefined ? 'not settled' : `within ${memory.slackMb} MB after ${(memory.settledInMs / 1000).toFixed(1)} s`}); ` +
-        `live heap ${memory.baselineHeapMb?.toFixed(1)} -> ${memory.afterHeapMb?.toFixed(1)} MB`
+        `live heap ${memory.baselineHeapMb?.toFixed(1)} MB warm -> ${memory.afterHeapMb?.toFixed(1)} MB`
       : 'not measured',
     'state after': counts(report.stateAfter as Record<string, number>),
     'server event loop': report.serverLoop
