@@ -107,7 +107,7 @@ export interface FuzzReport {
   readonly cpu:
     | { readonly server: number; readonly fuzzer: number; readonly wall: number }
     | undefined;
-  readonly serverExit: ServerExit | undefined;
+  readonly serverExit: ServerExit;
   readonly serverLogTail: string;
   /** Empty when the run passed. */
   readonly failures: readonly string[];
@@ -121,7 +121,6 @@ export async function runFuzz(
   const startedAt = new Date().toISOString();
   const { seed, ...rest } = config;
   const stats = new RunStats(config.frames);
-  const failures: string[] = [];
   const fuzzerErrors: string[] = [];
   const server = await startServerChild(config.server);
   log(`fuzz: seed ${seed}, server ${server.origin} (pid ${server.pid})`);
@@ -239,25 +238,58 @@ export async function runFuzz(
         samples,
       };
     }
-    observed = await observer.stop();
+    observed = await observer.stop().catch(() => undefined);
     // What the pair could not read is judged like what any fuzz socket could not.
-    for (const what of observed.watch.invalidMessages) stats.violation(`watcher: ${what}`);
+    for (const what of observed?.watch.invalidMessages ?? []) stats.violation(`watcher: ${what}`);
   } finally {
     observer.kill();
   }
   const running = !server.exit();
   const serverExit = await server.stop();
 
+  const report = {
+    seed,
+    config: rest,
+    startedAt,
+    fuzzMs,
+    totalMs: performance.now() - started,
+    frames: { total: stats.totalFrames, byKind: stats.frames },
+    sessions: Object.values(stats.scenarios).reduce((n, t) => n + t.sessions, 0),
+    scenarios: stats.scenarios,
+    received: stats.received,
+    serverErrors: stats.serverErrors,
+    violations: { count: stats.violationCount, first: stats.violations },
+    knownIssues: stats.knownIssues,
+    fuzzerErrors: fuzzerErrors.slice(0, 50),
+    observer: observed,
+    memory,
+    stateAfter,
+    serverLoop,
+    cpu,
+    serverExit,
+    serverLogTail: server.log().slice(-4000),
+  };
+  return { ...report, failures: judge(report, config, fuzzerErrors.length, running) };
+}
+
+/** What failed, in words: empty when the run passed. */
+function judge(
+  report: Omit<FuzzReport, 'failures'>,
+  config: FuzzConfig,
+  fuzzerErrors: number,
+  running: boolean,
+): string[] {
+  const failures: string[] = [];
+  const { serverExit, memory, stateAfter } = report;
   if (!running) failures.push(`the server died during the run: ${JSON.stringify(serverExit)}`);
   else if (serverExit.code !== 0)
     failures.push(`the server did not stop cleanly on SIGTERM: ${JSON.stringify(serverExit)}`);
-  if (stats.totalFrames < config.frames)
-    failures.push(`only ${stats.totalFrames} of ${config.frames} frames were sent`);
-  if (stats.violationCount > 0)
-    failures.push(`${stats.violationCount} protocol violations by the server`);
-  if (fuzzerErrors.length > 0)
-    failures.push(`${fuzzerErrors.length} sessions failed on the fuzzer's side`);
-  failures.push(...observerFailures(observed, config));
+  if (report.frames.total < config.frames)
+    failures.push(`only ${report.frames.total} of ${config.frames} frames were sent`);
+  if (report.violations.count > 0)
+    failures.push(`${report.violations.count} protocol violations by the server`);
+  if (fuzzerErrors > 0) failures.push(`${fuzzerErrors} sessions failed on the fuzzer's side`);
+  failures.push(...observerFailures(report.observer, config));
   if (memory && memory.settledInMs === undefined) {
     failures.push(
       `server RSS ${memory.afterMb.toFixed(1)} MB did not come back within ${config.memorySlackMb} MB of ` +
@@ -280,29 +312,7 @@ export async function runFuzz(
     }
   }
 
-  return {
-    seed,
-    config: rest,
-    startedAt,
-    fuzzMs,
-    totalMs: performance.now() - started,
-    frames: { total: stats.totalFrames, byKind: stats.frames },
-    sessions: Object.values(stats.scenarios).reduce((n, t) => n + t.sessions, 0),
-    scenarios: stats.scenarios,
-    received: stats.received,
-    serverErrors: stats.serverErrors,
-    violations: { count: stats.violationCount, first: stats.violations },
-    knownIssues: stats.knownIssues,
-    fuzzerErrors: fuzzerErrors.slice(0, 50),
-    observer: observed,
-    memory,
-    stateAfter,
-    serverLoop,
-    cpu,
-    serverExit,
-    serverLogTail: server.log().slice(-4000),
-    failures,
-  };
+  return failures;
 }
 
 async function runSession(
@@ -356,7 +366,7 @@ async function collected(server: ServerChild): Promise<Collected> {
 async function drained(origin: string): Promise<Record<string, number | undefined>> {
   const deadline = performance.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const metrics = await readMetrics(origin);
+    const metrics = await readMetrics(origin).catch(() => ({}) as Record<string, number>);
     const state = Object.fromEntries(
       Object.entries(STATE_GAUGES).map(([key, name]) => [key, metrics[name]]),
     );
