@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseServerMessage, type ServerMessage, SIGNALING_PROTOCOL } from '../protocol/index.js';
 import { SignalConnection } from './signal-connection.js';
@@ -67,6 +67,10 @@ function server() {
 }
 
 describe('SignalConnection: no member can get another one closed', () => {
+  // The token buckets refill with time: a frozen clock keeps the counts exact on a busy machine.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['performance', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
   it('drops relays to a receiver past relayBufferMark, telling the sender, and keeps both', async () => {
     const { registry, connect } = server();
     const victim = connect();

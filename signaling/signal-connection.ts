@@ -9,7 +9,6 @@ import {
   type ServerMessage,
   SIGNALING_LIMITS,
   SIGNALING_PROTOCOL,
-  type SignalData,
 } from '../protocol/index.js';
 import type { AddressAccount } from './address-limits.js';
 import { TokenBucket } from './rate-limiter.js';
@@ -21,7 +20,7 @@ import {
   type RefusalReason,
 } from './signal-limits.js';
 import type { SignalMetrics } from './signal-metrics.js';
-import type { Joined, Swarm, SwarmMember } from './swarm.js';
+import type { Joined, Relayed, Swarm, SwarmMember } from './swarm.js';
 import type { SwarmDirectory } from './swarm-directory.js';
 
 /** Error ws raises (before closing with 1009) for a frame over `maxPayload`. */
@@ -129,7 +128,7 @@ export class SignalConnection {
   }
 
   /** A `signal` from `from` to this client, refused when it is not reading or flooded. */
-  private deliver(from: string, data: SignalData): Rejection | undefined {
+  private deliver({ from, type, frame }: Relayed): Rejection | undefined {
     const to = this.membership?.joined.member.peerId ?? '';
     if (this.ws.readyState !== WebSocket.OPEN) return notAsked(to);
     if (this.ws.bufferedAmount > LIMITS.relayBufferMark) {
@@ -148,8 +147,8 @@ export class SignalConnection {
         excused: true,
       };
     }
-    if (data.type === 'offer') this.gate.offeredBy(from);
-    this.ws.send(encodeSignalMessage({ t: 'signal', from, data }));
+    if (type === 'offer') this.gate.offeredBy(from);
+    this.ws.send(frame);
     return undefined;
   }
 
@@ -235,7 +234,7 @@ export class SignalConnection {
     const member: SwarmMember = {
       peerId,
       send: (m) => this.send(m),
-      relay: (from, data) => this.deliver(from, data),
+      relay: (relayed) => this.deliver(relayed),
     };
     this.membership = directory.join(swarmKey, member);
     const iceServers = this.context.iceServers?.();
@@ -299,7 +298,18 @@ export class SignalConnection {
     if (typeof permitted !== 'function') return permitted;
     const target = to === from ? undefined : swarm.member(to);
     if (!target) return notAsked(to);
-    const refused = target.relay(from, data);
+    // The server's envelope says "from" where the client wrote "to": a client frame at the cap
+    // would reach the receiver over it, which its parser drops. Refused here, the sender knows.
+    const frame = encodeSignalMessage({ t: 'signal', from, data });
+    const bytes = Buffer.byteLength(frame);
+    if (bytes > SIGNALING_LIMITS.maxMessageBytes) {
+      return {
+        code: 'too-large',
+        details: `signal would be relayed in ${bytes} bytes, over ${SIGNALING_LIMITS.maxMessageBytes}`,
+        reason: 'relay-too-large',
+      };
+    }
+    const refused = target.relay({ from, type: data.type, frame });
     if (refused) return refused;
     permitted();
     this.context.metrics.relaySeconds.observe((performance.now() - this.receivedAt) / 1000);

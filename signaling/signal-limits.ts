@@ -113,6 +113,7 @@ export const REFUSAL_REASONS = [
   'relay-pair-rate',
   'relay-fan-in',
   'relay-receiver-busy',
+  'relay-too-large',
   // Announcements past the address's share.
   'address-announced',
 ] as const;

@@ -92,7 +92,7 @@ describe('signaling refusals', () => {
   });
 
   it('counts the closes: protocol mismatch 4000, flooding 4001, malformed 4002, too large 1009, no pong', async () => {
-    const r = await start({ heartbeatIntervalMs: 50 });
+    const r = await start();
     const mismatch = await fixture.open(r.url);
     mismatch.send({ t: 'join', protocol: SIGNALING_PROTOCOL + 1 });
     expect(await mismatch.closed).toBe(CLOSE_CODES.protocolMismatch);
@@ -105,17 +105,14 @@ describe('signaling refusals', () => {
     const large = await fixture.open(r.url);
     large.send('x'.repeat(SIGNALING_LIMITS.maxMessageBytes + 1));
     expect(await large.closed).toBe(CLOSE_CODES.tooLarge);
-    const silent = await fixture.open(r.url, { autoPong: false });
-    expect(await silent.closed).toBe(1006);
-    for (const reason of [
-      'protocol-mismatch',
-      'rate-limited',
-      'malformed',
-      'too-large',
-      'no-pong',
-    ] as const) {
+    for (const reason of ['protocol-mismatch', 'rate-limited', 'malformed', 'too-large'] as const) {
       expect(await refusals(r, reason), reason).toBe(1);
     }
+    // Its own server: a 50 ms heartbeat would also cut the busy sockets above on a loaded machine.
+    const beating = await start({ heartbeatIntervalMs: 50 });
+    const silent = await fixture.open(beating.url, { autoPong: false });
+    expect(await silent.closed).toBe(1006);
+    expect(await refusals(beating, 'no-pong')).toBe(1);
   });
 
   it('refuses ids past the address share with too-many-ids', async () => {

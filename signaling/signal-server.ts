@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { type IceServer, SIGNALING_LIMITS } from '../protocol/index.js';
 import { addressKey } from './address-key.js';
 import { AddressLimits } from './address-limits.js';
+import { Heartbeat } from './heartbeat.js';
 import { SignalConnection } from './signal-connection.js';
 import {
   CLOSE_CODES,
@@ -84,6 +85,9 @@ export function attachSignaling(
   const proxy = options.proxyTrust ?? DIRECT;
   const addresses = new AddressLimits();
   const connections = new Set<SignalConnection>();
+  const heartbeat = new Heartbeat<SignalConnection>(
+    options.heartbeatIntervalMs ?? SIGNAL_SERVER_LIMITS.heartbeatIntervalMs,
+  );
   let warnedOfProxy = false;
   const metrics = createSignalMetrics(options.registry, {
     connections: () => connections.size,
@@ -148,10 +152,12 @@ export function attachSignaling(
         },
         () => {
           connections.delete(connection);
+          heartbeat.delete(connection);
           addresses.release(address);
         },
       );
       connections.add(connection);
+      heartbeat.add(connection);
       // A handshake that completed while shutting down would otherwise be left open.
       if (closing) void connection.shutdown(CLOSE_CODES.goingAway, 'server shutting down');
     });
@@ -160,13 +166,8 @@ export function attachSignaling(
   const sweep = setInterval(() => addresses.sweep(), SIGNAL_SERVER_LIMITS.addressSweepMs);
   sweep.unref();
 
-  const heartbeat = setInterval(() => {
-    for (const connection of connections) connection.heartbeat();
-  }, options.heartbeatIntervalMs ?? SIGNAL_SERVER_LIMITS.heartbeatIntervalMs);
-  heartbeat.unref();
-
   async function shutdown(): Promise<void> {
-    clearInterval(heartbeat);
+    heartbeat.stop();
     clearInterval(sweep);
     removeRoute();
     await Promise.all(

@@ -16,7 +16,15 @@ export interface SwarmMember {
    * A `signal` from peer `from`, which the receiver may refuse (it is flooded, or not reading):
    * the refusal goes back to the sender, and the receiver is never closed for it.
    */
-  relay(from: string, data: SignalData): Rejection | undefined;
+  relay(relayed: Relayed): Rejection | undefined;
+}
+
+/** A signal on its way: who sent it, what it is, and the frame the receiver gets, encoded once. */
+export interface Relayed {
+  readonly from: string;
+  readonly type: SignalData['type'];
+  /** The whole `signal` server message, at most SIGNALING_LIMITS.maxMessageBytes bytes. */
+  readonly frame: string;
 }
 
 /** A member as the swarm holds it: who it is and what it announced. */
