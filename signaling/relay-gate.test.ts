@@ -38,6 +38,21 @@ describe('RelayGate', () => {
     expect(send(gate, 'y', OFFER)).toBe('sent');
   });
 
+  it('lets a peer offer again once its offer was answered, after a new find', () => {
+    const { gate } = clocked();
+    gate.disclosed(['x']);
+    expect(send(gate, 'x', OFFER)).toBe('sent');
+    gate.answeredBy('x');
+    // Answered is not open, but each offer still needs its own disclosure.
+    expect(reason(send(gate, 'x', OFFER))).toBe('relay-not-asked');
+    gate.disclosed(['x']);
+    expect(send(gate, 'x', OFFER)).toBe('sent');
+    expect(reason(send(gate, 'x', OFFER))).toBe('relay-offer-open');
+    // Someone else's answer closes nothing.
+    gate.answeredBy('y');
+    expect(reason(send(gate, 'x', OFFER))).toBe('relay-offer-open');
+  });
+
   it('reads a refusal to signal a peer exactly like a peer that is not there', () => {
     const { gate } = clocked();
     const refused = send(gate, 'x', OFFER);

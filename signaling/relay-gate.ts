@@ -17,7 +17,7 @@ export type Commit = () => void;
 /**
  * Who one connection may signal. A peer may offer only to a peer it was named in a recent
  * `found` answer (each disclosure allows one offer) or to one that offered to it first (both
- * dialled at once), and has at most one offer open to any peer, for relayWindowMs. It may
+ * dialled at once), and has at most one unanswered offer to any peer, for relayWindowMs. It may
  * answer an offer it received, once, and send candidates only within a negotiation. So no
  * peer can dial one that nobody pointed it to, replay offers to pin a seeder's slots, or
  * stream messages to a peer it is not negotiating with; and each pair has its own rate.
@@ -42,6 +42,12 @@ export class RelayGate {
   /** This peer was told that `peers` hold something it asked for. */
   disclosed(peers: readonly string[]): void {
     for (const peer of peers) this.found.set(peer, true);
+  }
+
+  /** `from` answered this peer's offer: it is no longer open, so a new one may follow a find. */
+  answeredBy(from: string): void {
+    const made = this.offersMade.get(from);
+    if (made) made.answered = true;
   }
 
   /** `from` offered to this peer (its offer was delivered here). */
@@ -77,7 +83,7 @@ export class RelayGate {
   }
 
   private checkOffer(to: string): Rejection | Commit {
-    if (this.offersMade.get(to)) {
+    if (this.offersMade.get(to)?.answered === false) {
       return {
         code: 'rate-limited',
         details: `one offer to ${to} per ${LIMITS.relayWindowMs / 1000} s`,

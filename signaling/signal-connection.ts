@@ -148,6 +148,7 @@ export class SignalConnection {
       };
     }
     if (type === 'offer') this.gate.offeredBy(from);
+    else if (type === 'answer') this.gate.answeredBy(from);
     this.ws.send(frame);
     return undefined;
   }
