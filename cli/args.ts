@@ -46,6 +46,8 @@ export type Command =
       turn?: TurnOptions;
       tls?: TlsFiles;
       trustProxy?: string[];
+      /** redis://host:port: share swarms with the other nodes on it. */
+      redis?: string;
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -85,6 +87,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        redis: { type: 'string' },
         'signal-only': { type: 'boolean' },
         disable: { type: 'boolean' },
         'min-swarm': { type: 'string' },
@@ -106,6 +109,7 @@ export function parseCommand(argv: readonly string[]): Command {
       const iceServers = parseIceServersOption(values['ice-servers'], turn !== undefined);
       const tls = tlsOf(values['tls-cert'], values['tls-key']);
       const trustProxy = trustProxyOf(values['trust-proxy']);
+      const redis = redisOf(values.redis);
       return {
         name: 'serve',
         ...(!signalOnly && { siteDir: siteDirOf(positionals) }),
@@ -128,6 +132,7 @@ export function parseCommand(argv: readonly string[]): Command {
         ...(turn && { turn }),
         ...(tls && { tls }),
         ...(trustProxy && { trustProxy }),
+        ...(redis && { redis }),
       };
     }
     default:
@@ -211,6 +216,21 @@ function allowedOriginsOf(
     allowedOrigins.push(url.origin);
   }
   return { allowedOrigins };
+}
+
+/** `--redis redis://host:port` (or rediss://), checked here so a typo fails at start. */
+function redisOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError('usage', `--redis takes redis://host:port, not '${text}'`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new CliError('usage', `--redis takes redis://host:port, not '${text}'`);
+  }
+  return text;
 }
 
 function trustProxyOf(text: string | undefined): string[] | undefined {

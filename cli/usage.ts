@@ -41,6 +41,9 @@ Options for serve:
                                 127.0.0.0/8 and ::1), e.g. a TLS-terminating proxy; without
                                 it every visitor behind a proxy counts as the proxy's
                                 address for signaling's per-address caps
+  --redis <redis://host:port>   Share swarms with the other serve nodes on this Redis, so
+                                visitors on different nodes behind one load balancer find
+                                and signal each other (no sticky sessions needed)
   --signal-only                 No site: signaling, STUN, healthz, metrics and beacons only
   --signal-url <ws(s)://url>    Pages use the signaling server at this URL (one run with
                                 --signal-only), not this server's

@@ -87,6 +87,8 @@ export interface ServeOptions {
    * per-address caps and own origin). Check entries with isTrustProxyEntry.
    */
   trustProxy?: readonly string[];
+  /** redis://host:port: signaling shares swarms with the other nodes on it (`--redis`). */
+  redis?: string;
 }
 
 export interface RunningServer {
@@ -161,6 +163,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     owner: owner.owner,
     proxyTrust: createProxyTrust(options.trustProxy),
     startedAt: performance.now(),
+    // A node degraded to its own swarms still serves: healthz says so rather than failing.
+    health: () => {
+      const redis = signaling?.redis();
+      return redis ? { redis } : {};
+    },
   };
   const onRequest: RequestListener = (req, res) => {
     handleOriginRequest(req, res, ctx).catch((err: unknown) => {
@@ -174,7 +181,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stun: StunServer | undefined;
   // Until the STUN server is up (a few ms after listening), a joiner is told only the rest.
   let advertised = iceServersFor({ ...iceOptions, stunPort: undefined });
-  let signaling: ReturnType<typeof attachSignaling>;
+  let signaling: ReturnType<typeof attachSignaling> | undefined;
   try {
     signaling = attachSignaling(server, {
       path: PATHS.signal,
@@ -184,6 +191,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       allowedOrigins: options.allowedOrigins,
       proxyTrust: ctx.proxyTrust,
       log,
+      ...(options.redis !== undefined && { redis: options.redis }),
     });
   } catch (err) {
     live?.close();

@@ -257,7 +257,8 @@ export class SignalConnection {
     const held = joined.positions.size;
     const ownRoom = SIGNALING_LIMITS.maxAnnouncedIds - held;
     const addressRoom = LIMITS.maxAnnouncedIdsPerAddress - address.announced;
-    const ignored = swarm.announce(joined, ids, held + Math.min(ownRoom, addressRoom));
+    const cap = held + Math.min(ownRoom, addressRoom);
+    const ignored = this.context.directory.announce(swarm, joined, ids, cap);
     address.announced += joined.positions.size - held;
     if (ignored === 0) return undefined;
     if (addressRoom < ownRoom) {
@@ -267,13 +268,13 @@ export class SignalConnection {
         reason: 'address-announced',
       };
     }
-    const cap = SIGNALING_LIMITS.maxAnnouncedIds;
-    return { code: 'too-many-ids', details: `${ignored} ids ignored: at most ${cap} per peer` };
+    const most = SIGNALING_LIMITS.maxAnnouncedIds;
+    return { code: 'too-many-ids', details: `${ignored} ids ignored: at most ${most} per peer` };
   }
 
   private withdraw({ swarm, joined }: Membership, { ids }: Message<'withdraw'>): void {
     const held = joined.positions.size;
-    swarm.withdraw(joined, ids);
+    this.context.directory.withdraw(swarm, joined, ids);
     this.context.address.announced -= held - joined.positions.size;
   }
 

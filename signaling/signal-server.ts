@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { type IceServer, SIGNALING_LIMITS } from '../protocol/index.js';
 import { addressKey } from './address-key.js';
 import { AddressLimits } from './address-limits.js';
+import { Cluster, type ClusterHealth } from './cluster.js';
 import { Heartbeat } from './heartbeat.js';
 import { SignalConnection } from './signal-connection.js';
 import {
@@ -68,11 +69,18 @@ export interface SignalingOptions {
   proxyTrust?: ProxyView;
   /** Where operator warnings go (default: nowhere). */
   log?: (line: string) => void;
+  /**
+   * `redis://host:port` (`--redis`): share swarms with the other nodes on this Redis
+   * (cluster.ts). Without it, this process is the whole signaling service.
+   */
+  redis?: string;
 }
 
 export interface Signaling {
   /** Closes every client with 1001 and stops accepting new ones. */
   close(): Promise<void>;
+  /** Redis health for healthz; undefined without `redis`. */
+  redis(): ClusterHealth | undefined;
 }
 
 /** Serves the signaling WebSocket at `options.path` on `server`, beside its other routes. */
@@ -103,6 +111,17 @@ export function attachSignaling(
     // burst of full announces (~1 ms each) would otherwise hold every other client for ~90 ms.
     allowSynchronousEvents: false,
   });
+  const cluster =
+    options.redis === undefined
+      ? undefined
+      : new Cluster({
+          url: options.redis,
+          directory,
+          registry: options.registry,
+          signalMetrics: metrics,
+          ...(options.log && { log: options.log }),
+        });
+  directory.events = cluster;
   let closing: Promise<void> | undefined;
 
   const refuse = (socket: Duplex, reason: UpgradeRefusal): void => {
@@ -174,6 +193,7 @@ export function attachSignaling(
       [...connections].map((c) => c.shutdown(CLOSE_CODES.goingAway, 'server shutting down')),
     );
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await cluster?.close();
     metrics.remove();
   }
 
@@ -182,6 +202,7 @@ export function attachSignaling(
       closing ??= shutdown();
       return closing;
     },
+    redis: () => cluster?.health(),
   };
 }
 

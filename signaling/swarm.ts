@@ -10,6 +10,8 @@ import type { Rejection } from './rejection.js';
  */
 export interface SwarmMember {
   readonly peerId: string;
+  /** The node that holds this peer's socket (cluster.ts); undefined for this process. */
+  readonly node?: string;
   /** A message from the server itself (quorum notices). */
   send(message: ServerMessage): void;
   /**
@@ -61,6 +63,11 @@ export class Swarm {
 
   member(peerId: string): SwarmMember | undefined {
     return this.members.get(peerId)?.member;
+  }
+
+  /** The members whose sockets are on this node, with what they announced (for a resync). */
+  *local(): IterableIterator<Joined> {
+    for (const joined of this.members.values()) if (joined.member.node === undefined) yield joined;
   }
 
   /** Whether a member sees at least `minSwarm` other peers. */

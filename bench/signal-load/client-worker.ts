@@ -72,7 +72,7 @@ async function pairUp(offerer: BenchPeer, answerer: BenchPeer, g: number): Promi
   for (let attempt = 0; attempt < LOAD_LIMITS.findRetries; attempt++) {
     const found = await offerer.find(ownIdOf(g + 1));
     if (answerer.peerId && found.includes(answerer.peerId)) {
-      const pair = new Pair(offerer, answerer);
+      const pair = new Pair(offerer, answerer, ownIdOf(g + 1));
       pairs.push(pair);
       pairOf.set(offerer, pair);
       pairOf.set(answerer, pair);

@@ -41,7 +41,11 @@ export function ageOf(data: SignalData): number | undefined {
   return match ? performance.now() - Number(match[1]) : undefined;
 }
 
-/** The offerer starts; the answerer answers. */
+/**
+ * The offerer starts; the answerer answers. Each exchange begins with a find for the answerer's
+ * own content id, as a real client's does: the server relays an offer only to a peer that a find
+ * named (one offer per disclosure). The find is not counted as a relayed message.
+ */
 export class Pair {
   /** Whether an exchange is under way (the next one waits for it). */
   busy = false;
@@ -49,14 +53,19 @@ export class Pair {
   constructor(
     readonly offerer: BenchPeer,
     readonly answerer: BenchPeer,
+    /** The answerer's own content id. */
+    private readonly answererId: string,
   ) {}
 
-  /** Sends the offer; returns false if either socket is gone. */
+  /** Finds the answerer, then sends the offer; returns false if either socket is gone. */
   start(): boolean {
     const to = this.answerer.peerId;
     if (!to || !this.offerer.isOpen || !this.answerer.isOpen) return false;
     this.busy = true;
-    this.offerer.signal(to, offerData());
+    void this.offerer.find(this.answererId).then((peers) => {
+      if (peers.includes(to) && this.offerer.isOpen) this.offerer.signal(to, offerData());
+      else this.busy = false;
+    });
     return true;
   }
 
