@@ -21,6 +21,9 @@ const MIN_PEER_SHARE = 0.95;
 /** ICE through the NATs, then the page: generous on a loaded box. */
 const P2P_PAGE_BUDGET_MS = 20_000;
 
+const healthz = (node: { url: string }) =>
+  fetch(`${node.url}/peerconnect/healthz`).then((r) => r.text(), String);
+
 test.describe('scale-out: serve --redis nodes behind nginx', () => {
   test('visitor A on node 1, B on node 2: B gets the page from A, byte-exact', async ({
     netbed,
@@ -59,7 +62,11 @@ test.describe('scale-out: serve --redis nodes behind nginx', () => {
       );
       try {
         for (const node of nodes) {
-          await expect.poll(() => metricValue(node, 'peerconnect_signal_redis_up')).toBe(1);
+          await expect
+            .poll(() => metricValue(node, 'peerconnect_signal_redis_up'), {
+              message: `${node.publicUrl} reaches Redis: ${await healthz(node)}`,
+            })
+            .toBe(1);
         }
         const a = await visitorIn('cone1', lb);
         await seedPage(a);

@@ -22,6 +22,9 @@ export async function startBedRedis(bed: Netbed, host: string, port: number): Pr
     '',
     '--appendonly',
     'no',
+    // Visitors never reach it (the bed's public side), and nodes connect from a bed address.
+    '--protected-mode',
+    'no',
   ]);
   try {
     await child.waitForOutput(/Ready to accept connections/, START_TIMEOUT_MS);
