@@ -2,7 +2,7 @@ import { SECOND_SERVER_IP, SERVER_IP } from '../testing/netbed/index.js';
 import { expect, metricValue, test } from './nat/fixtures.js';
 import { expectSameBytesAsOrigin, measuredFirstVisit } from './nat/peers.js';
 import { startBedNginx, startBedRedis } from './nat/scale-out.js';
-import { seedPage, signalConnections, stats } from './swarm.js';
+import { seedPage, signalConnections, stats, waitForServed } from './swarm.js';
 
 /**
  * Issue 11's scale-out: two `peerconnect serve --redis` nodes (one Redis) behind one nginx, in
@@ -83,6 +83,11 @@ test.describe('scale-out: serve --redis nodes behind nginx', () => {
         expect(await signalConnections(two)).toBe(1);
         expect(await signalConnections(one)).toBe(1);
         expect(await metricValue(two, 'peerconnect_signal_redis_remote_peers')).toBe(1);
+        const served = await waitForServed(b.page, visit.assets);
+        testInfo.annotations.push({
+          type: 'sources',
+          description: [...served].map(([path, s]) => `${path}: ${s.source}`).join(', '),
+        });
         expect(visit.pageMs).toBeLessThan(P2P_PAGE_BUDGET_MS);
         expect(visit.originBytes).toBeLessThanOrEqual((1 - MIN_PEER_SHARE) * visit.totalBytes);
         expect((await stats(b.page)).bytesFromPeers).toBeGreaterThanOrEqual(

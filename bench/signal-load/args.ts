@@ -5,6 +5,8 @@ import type { LoadOptions } from './load-run.js';
 export interface BenchArgs extends LoadOptions {
   /** Skip the raw ws baseline run. */
   baseline: boolean;
+  /** Three nodes sharing swarms through a redis-server the bench starts. */
+  redis: boolean;
 }
 
 const MAX_PROCESSES = 16;
@@ -37,6 +39,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       seconds: { type: 'string' },
       'ramp-seconds': { type: 'string' },
       'no-baseline': { type: 'boolean' },
+      redis: { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -54,5 +57,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       MAX_SECONDS,
     ),
     baseline: values['no-baseline'] !== true,
+    redis: values.redis === true,
   };
 }

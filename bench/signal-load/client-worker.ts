@@ -98,8 +98,9 @@ async function ramp(message: Extract<ParentMessage, { t: 'ramp' }>): Promise<voi
       const local = next;
       next += 2;
       const g = message.firstPeer + local;
-      const offerer = new BenchPeer(message.url, message.origin, addressOf(g), events);
-      const answerer = new BenchPeer(message.url, message.origin, addressOf(g + 1), events);
+      const urlOf = (peer: number) => message.urls[peer % message.urls.length]!;
+      const offerer = new BenchPeer(urlOf(g), message.origin, addressOf(g), events);
+      const answerer = new BenchPeer(urlOf(g + 1), message.origin, addressOf(g + 1), events);
       peers.push(offerer, answerer);
       const [a, b] = await Promise.all([offerer.ready, answerer.ready]);
       if (a && b) pairings.push(pairUp(offerer, answerer, g));

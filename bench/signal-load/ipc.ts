@@ -23,8 +23,11 @@ export function addErrors(into: ErrorCounts, from: Readonly<ErrorCounts>): void 
 export type ParentMessage =
   | {
       t: 'ramp';
-      /** ws:// URL of the signaling endpoint. */
-      url: string;
+      /**
+       * ws:// URLs of the signaling endpoints: peer g opens urls[g % length], so with several
+       * nodes a pair's two peers are on different nodes and every relay crosses Redis.
+       */
+      urls: string[];
       /** The Origin header every socket sends (the server's own origin). */
       origin: string;
       /** Global index of this process's first peer (it picks the source addresses). */

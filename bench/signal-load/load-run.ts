@@ -190,7 +190,7 @@ export async function runLoad(
         }),
       ),
   );
-  const wsUrl = `${server.url.replace(/^http/, 'ws')}${PATHS.signal}`;
+  const wsUrls = server.nodes.map((node) => `${node.replace(/^http/, 'ws')}${PATHS.signal}`);
   try {
     await Promise.all(workers.map((worker) => worker.ready));
     const started = performance.now();
@@ -210,8 +210,8 @@ export async function runLoad(
       const report = worker.next('ramped', rampMs + LOAD_LIMITS.runSlackMs);
       worker.send({
         t: 'ramp',
-        url: wsUrl,
-        origin: server.url,
+        urls: wsUrls,
+        origin: server.origin,
         firstPeer,
         count,
         deadlineMs: rampMs,
@@ -292,8 +292,12 @@ export async function runLoad(
 }
 
 async function connectionGauge(server: ServerChild): Promise<number> {
-  const text = await (await fetch(`${server.url}${PATHS.metrics}`)).text();
-  return metricSum(text, 'peerconnect_signal_connections');
+  let total = 0;
+  for (const node of server.nodes) {
+    const text = await (await fetch(`${node}${PATHS.metrics}`)).text();
+    total += metricSum(text, 'peerconnect_signal_connections');
+  }
+  return total;
 }
 
 async function closeWorker(worker: Worker): Promise<void> {

@@ -9,8 +9,8 @@ import { GOALS, goalLines, latencyBars, memoryBars, resultRows } from './rows.js
 
 /** `npm run bench:signal`: the signaling load bench (bench/signal-load/README.md). */
 
-const NAME = 'signal-load';
 const args = parseBenchArgs(process.argv.slice(2));
+const NAME = args.redis ? 'signal-load-redis' : 'signal-load';
 // Two runs (PeerConnect, baseline), each a ramp and a relay phase: past this, give up.
 const runs = args.baseline ? 2 : 1;
 const hardStopMs = runs * ((args.rampSeconds + args.seconds) * 1000 + 2 * LOAD_LIMITS.runSlackMs);
@@ -24,10 +24,13 @@ console.log(
   `bench:signal: up to ${args.peers} peers over ${args.processes} client processes (loopback), ` +
     `${args.rate} relayed msg/s for ${args.seconds} s, ramp at most ${args.rampSeconds} s`,
 );
-const result = await runSignalBench(args, args.baseline);
+const result = await runSignalBench(args, args.baseline, args.redis);
 const rows = resultRows(result, args.processes);
 printTable(rows);
 for (const line of goalLines(result.peerconnect, args.peers)) console.log(line);
+if (result.redisRssBytes !== undefined) {
+  console.log(`redis-server RSS at the end: ${(result.redisRssBytes / 1024 / 1024).toFixed(1)} MB`);
+}
 const footnote = 'loopback, one machine (2 cores) shared by the server and the client processes';
 console.log(`results: ${await writeResults(rows, NAME)}`);
 const detail = join(RESULTS_DIR, `${NAME}-detail.json`);

@@ -11,7 +11,6 @@ export const GOALS = {
   messagesPerSecond: 2_000,
 } as const;
 
-export const PEERCONNECT = 'PeerConnect signal-only (1 node)';
 export const BASELINE = 'baseline: raw ws relay';
 const KB = 1024;
 
@@ -56,7 +55,7 @@ function rowsOf(
 
 export function resultRows(result: SignalBenchResult, processes: number): ResultRow[] {
   return [
-    ...rowsOf(PEERCONNECT, result.peerconnect, processes, result.baseline),
+    ...rowsOf(result.label, result.peerconnect, processes, result.baseline),
     ...(result.baseline ? rowsOf(BASELINE, result.baseline, processes) : []),
   ];
 }
@@ -68,7 +67,7 @@ export function memoryBars(result: SignalBenchResult): Bar[] {
     text: `${(r.rssPerConnectionBytes / KB).toFixed(2)} KB`,
   });
   return [
-    bar(PEERCONNECT, result.peerconnect),
+    bar(result.label, result.peerconnect),
     ...(result.baseline ? [bar(BASELINE, result.baseline)] : []),
   ];
 }
@@ -81,7 +80,7 @@ export function latencyBars(result: SignalBenchResult): Bar[] {
       text: `${r.relay[key].toFixed(2)} ms`,
     }));
   return [
-    ...bars(PEERCONNECT, result.peerconnect),
+    ...bars(result.label, result.peerconnect),
     ...(result.baseline ? bars(BASELINE, result.baseline) : []),
   ];
 }

@@ -15,8 +15,12 @@ const MAX_LOG_CHARS = 100_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface ServerChild {
-  /** Its origin, e.g. http://127.0.0.1:41234 (also the Origin its clients send). */
+  /** Its origin, e.g. http://127.0.0.1:41234. */
   readonly url: string;
+  /** Every node's origin (one, or the Redis group's); clients spread over them. */
+  readonly nodes: readonly string[];
+  /** The Origin header its clients send (the swarm they join). */
+  readonly origin: string;
   readonly pid: number;
   /** performance.now() when it printed its URL (its heartbeat timer starts about then). */
   readonly startedAt: number;
@@ -31,7 +35,7 @@ export interface ServerChild {
 }
 
 /** `peerconnect serve --signal-only` from the sources, on a free port of 127.0.0.1. */
-export function startPeerConnect(): Promise<ServerChild> {
+export function startPeerConnect(extra: readonly string[] = []): Promise<ServerChild> {
   return startServerChild([
     join(REPO_ROOT, 'cli', 'main.ts'),
     'serve',
@@ -42,6 +46,7 @@ export function startPeerConnect(): Promise<ServerChild> {
     '127.0.0.1',
     '--stun-port',
     '0',
+    ...extra,
   ]);
 }
 
@@ -78,6 +83,8 @@ async function startServerChild(args: readonly string[]): Promise<ServerChild> {
     const pid = child.pid ?? 0;
     return {
       url,
+      nodes: [url],
+      origin: url,
       pid,
       startedAt: performance.now(),
       rss: async () => Number.parseInt(await procField(pid, 'status', 'VmRSS:'), 10) * 1024,
