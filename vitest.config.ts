@@ -6,7 +6,7 @@ const CI_REPORT = 'test-results/unit.json';
 export default defineConfig({
   test: {
     include: [
-      '{protocol,site,origin,signaling,server,cli,store,sw,page,testing,bench}/**/*.test.ts',
+      '{protocol,site,origin,signaling,server,cli,store,sw,page,testing,bench,fuzz}/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 15_000,

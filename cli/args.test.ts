@@ -255,4 +255,31 @@ describe('parseCommand', () => {
     );
     expect(serve('--trust-proxy', '')).toContain("not ''");
   });
+
+  it('reads --allowed-origins lists and --allow-origin, as origins, together', () => {
+    const command = parseCommand([
+      'serve',
+      'site',
+      '--allowed-origins',
+      'https://a.example, https://B.example:443/x',
+      '--allowed-origins',
+      'http://c.example:8080',
+      '--allow-origin',
+      'https://d.example',
+    ]);
+    expect(command).toMatchObject({
+      allowedOrigins: [
+        'https://a.example',
+        'https://b.example',
+        'http://c.example:8080',
+        'https://d.example',
+      ],
+    });
+    expect(parseCommand(['serve', 'site'])).not.toHaveProperty('allowedOrigins');
+    for (const bad of ['null', 'a.example', 'https://a.example,', 'file:///x']) {
+      expect(usageError(['serve', 'a', '--allowed-origins', bad]), bad).toContain(
+        '--allowed-origins takes http(s) origins',
+      );
+    }
+  });
 });

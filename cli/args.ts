@@ -53,6 +53,8 @@ export type Command =
       turn?: TurnOptions;
       tls?: TlsFiles;
       trustProxy?: string[];
+      /** redis://host:port: share swarms with the other nodes on it. */
+      redis?: string;
     };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
@@ -85,6 +87,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'first-visit': { type: 'string' },
         'admin-token': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'allowed-origins': { type: 'string', multiple: true },
         'stun-port': { type: 'string' },
         'ice-servers': { type: 'string' },
         'turn-secret': { type: 'string' },
@@ -92,6 +95,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'trust-proxy': { type: 'string' },
+        redis: { type: 'string' },
         'signal-only': { type: 'boolean' },
         disable: { type: 'boolean' },
         'min-swarm': { type: 'string' },
@@ -114,6 +118,7 @@ export function parseCommand(argv: readonly string[]): Command {
       const iceServers = parseIceServersOption(values['ice-servers'], turn !== undefined);
       const tls = tlsOf(values['tls-cert'], values['tls-key']);
       const trustProxy = trustProxyOf(values['trust-proxy']);
+      const redis = redisOf(values.redis);
       return {
         name: 'serve',
         ...(!signalOnly && { siteDir: siteDirOf(positionals) }),
@@ -126,7 +131,7 @@ export function parseCommand(argv: readonly string[]): Command {
         inject: !values['no-inject'],
         firstVisit: firstVisitOf(values['first-visit']),
         adminToken: values['admin-token'],
-        allowedOrigins: values['allow-origin'],
+        ...allowedOriginsOf(values['allowed-origins'], values['allow-origin']),
         // --ice-servers points visitors elsewhere: no unadvertised STUN reflector unless asked.
         stunPort: portOf(
           '--stun-port',
@@ -137,6 +142,7 @@ export function parseCommand(argv: readonly string[]): Command {
         ...(turn && { turn }),
         ...(tls && { tls }),
         ...(trustProxy && { trustProxy }),
+        ...(redis && { redis }),
       };
     }
     default:
@@ -208,6 +214,44 @@ function tlsOf(certFile: string | undefined, keyFile: string | undefined): TlsFi
   if (certFile === undefined || keyFile === undefined)
     throw new CliError('usage', '--tls-cert and --tls-key go together');
   return { certFile, keyFile };
+}
+
+/**
+ * `--allowed-origins a,b` (repeatable) and its older single-origin form `--allow-origin a`
+ * (repeatable), together: each an http(s) origin.
+ */
+function allowedOriginsOf(
+  lists: string[] | undefined,
+  singles: string[] | undefined,
+): { allowedOrigins?: string[] } {
+  if (lists === undefined && singles === undefined) return {};
+  const entries = [...(lists ?? []).flatMap((list) => list.split(',')), ...(singles ?? [])].map(
+    (entry) => entry.trim(),
+  );
+  const allowedOrigins: string[] = [];
+  for (const entry of entries) {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+      throw new CliError('usage', `--allowed-origins takes http(s) origins, not '${entry}'`);
+    }
+    allowedOrigins.push(url.origin);
+  }
+  return { allowedOrigins };
+}
+
+/** `--redis redis://host:port` (or rediss://), checked here so a typo fails at start. */
+function redisOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError('usage', `--redis takes redis://host:port, not '${text}'`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new CliError('usage', `--redis takes redis://host:port, not '${text}'`);
+  }
+  return text;
 }
 
 function trustProxyOf(text: string | undefined): string[] | undefined {

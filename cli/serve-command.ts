@@ -27,6 +27,7 @@ export async function runServe(
     turn: command.turn,
     tls: command.tls,
     trustProxy: command.trustProxy,
+    redis: command.redis,
     disable: command.disable,
     exclude: command.exclude,
     agent: command.agent,

@@ -23,7 +23,9 @@ Options for serve:
                                 installs the service worker and reloads (default bootstrap)
   --admin-token <token>         Require this token for /peerconnect/metrics and the dashboard
                                 (Authorization: Bearer, or the one-time login link printed)
-  --allow-origin <origin>       Also accept stats beacons from pages of this origin (repeatable)
+  --allowed-origins <origins>   Comma-separated origins of other sites whose pages use this
+                                server: signaling (pages of any other origin are refused)
+                                and stats beacons. --allow-origin <origin> adds one
   --stun-port <n>               UDP port of the built-in STUN server, on --host (default
                                 3478; 0 turns it off). Visitors are told stun:<the host
                                 they loaded the page from>:<n>
@@ -41,7 +43,12 @@ Options for serve:
   --tls-key <pem>               The certificate's private key file
   --trust-proxy <addresses>     Believe X-Forwarded-For/-Proto only from connections of
                                 these comma-separated IPs or CIDR blocks ('loopback' for
-                                127.0.0.0/8 and ::1), e.g. a TLS-terminating proxy
+                                127.0.0.0/8 and ::1), e.g. a TLS-terminating proxy; without
+                                it every visitor behind a proxy counts as the proxy's
+                                address for signaling's per-address caps
+  --redis <redis://host:port>   Share swarms with the other serve nodes on this Redis, so
+                                visitors on different nodes behind one load balancer find
+                                and signal each other (no sticky sessions needed)
   --signal-only                 No site: signaling, STUN, healthz, metrics and beacons only
   --signal-url <ws(s)://url>    Pages use the signaling server at this URL (one run with
                                 --signal-only), not this server's

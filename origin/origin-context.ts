@@ -23,4 +23,6 @@ export interface OriginContext {
   readonly proxyTrust: ProxyTrust;
   /** `performance.now()` at start, for the uptime in healthz. */
   readonly startedAt: number;
+  /** More for healthz to report (the signaling's Redis, when used). */
+  readonly health?: () => Record<string, unknown>;
 }

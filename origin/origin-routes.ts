@@ -21,7 +21,7 @@ const healthz: Route = {
   handle(ex, _target, ctx) {
     const uptime = (performance.now() - ctx.startedAt) / MS_PER_SECOND;
     const manifestVersion = ex.release?.root.version ?? null;
-    const body = JSON.stringify({ ok: true, manifestVersion, uptime });
+    const body = JSON.stringify({ ok: true, manifestVersion, uptime, ...ctx.health?.() });
     sendText(ex, 200, 'application/json; charset=utf-8', body, { 'Cache-Control': 'no-store' });
   },
 };

@@ -211,11 +211,12 @@ describe('SignalingClient', () => {
     expect(await b.find(cid(2))).toEqual([aId]);
     expect(await a.find(cid(1))).toEqual([]);
 
+    // Offers go the way the find went (the server relays them only to peers a find named).
     const received = new Promise<{ from: string; data: SignalData }>((resolve) =>
-      b.on('signal', resolve),
+      a.on('signal', resolve),
     );
-    expect(a.signal(bId, OFFER)).toBe(true);
-    expect(await received).toEqual({ from: aId, data: OFFER });
+    expect(b.signal(aId, OFFER)).toBe(true);
+    expect(await received).toEqual({ from: bId, data: OFFER });
 
     a.withdraw([cid(1)]);
     await expect.poll(() => b.find(cid(1))).toEqual([]);

@@ -125,7 +125,11 @@ describe('serve --disable', () => {
 describe('serve --signal-only', () => {
   it('starts without a site and answers signaling upgrades, healthz and metrics', async () => {
     const logs: string[] = [];
-    const server = await startServer({ port: 0, log: (line) => logs.push(line) });
+    const server = await startServer({
+      port: 0,
+      log: (line) => logs.push(line),
+      allowedOrigins: ['https://site.example'],
+    });
     cleanups.push(() => server.close());
     expect(server.manifestVersion).toBeUndefined();
     const ws = new WebSocket(new URL(PATHS.signal, server.url).href.replace(/^http/, 'ws'), {

@@ -64,7 +64,10 @@ export interface ServeOptions {
   minSwarm?: number;
   /** Makes the metrics and the dashboard require this token (bearer or login cookie). */
   adminToken?: string;
-  /** Origins besides the server's own whose pages may send stats beacons. */
+  /**
+   * Origins besides the server's own whose pages use this server: they may signal here (any
+   * other Origin is refused at the upgrade) and send stats beacons.
+   */
   allowedOrigins?: readonly string[];
   /**
    * UDP port of the built-in STUN server, on `host`. 0 or undefined: none (the CLI's default is
@@ -82,9 +85,12 @@ export interface ServeOptions {
   tls?: TlsFiles;
   /**
    * Connections from these addresses (IPs, CIDR blocks, `loopback`) are proxies: their
-   * X-Forwarded-For and X-Forwarded-Proto are believed. Check entries with isTrustProxyEntry.
+   * X-Forwarded-For and X-Forwarded-Proto are believed (beacon rate limits, signaling's
+   * per-address caps and own origin). Check entries with isTrustProxyEntry.
    */
   trustProxy?: readonly string[];
+  /** redis://host:port: signaling shares swarms with the other nodes on it (`--redis`). */
+  redis?: string;
 }
 
 export interface RunningServer {
@@ -159,6 +165,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     owner: owner.owner,
     proxyTrust: createProxyTrust(options.trustProxy),
     startedAt: performance.now(),
+    // A node degraded to its own swarms still serves: healthz says so rather than failing.
+    health: () => {
+      const redis = signaling?.redis();
+      return redis ? { redis } : {};
+    },
   };
   const onRequest: RequestListener = (req, res) => {
     handleOriginRequest(req, res, ctx).catch((err: unknown) => {
@@ -172,13 +183,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let stun: StunServer | undefined;
   // Until the STUN server is up (a few ms after listening), a joiner is told only the rest.
   let advertised = iceServersFor({ ...iceOptions, stunPort: undefined });
-  let signaling: ReturnType<typeof attachSignaling>;
+  let signaling: ReturnType<typeof attachSignaling> | undefined;
   try {
     signaling = attachSignaling(server, {
       path: PATHS.signal,
       registry,
       iceServers: (request) => advertised(request),
       minSwarm: options.minSwarm,
+      allowedOrigins: options.allowedOrigins,
+      proxyTrust: ctx.proxyTrust,
+      log,
+      ...(options.redis !== undefined && { redis: options.redis }),
     });
   } catch (err) {
     live?.close();

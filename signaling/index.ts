@@ -2,4 +2,9 @@
 
 export { DEFAULT_MIN_SWARM } from './signal-limits.js';
 export { SIGNAL_METRIC_NAMES } from './signal-metrics.js';
-export { attachSignaling, type Signaling, type SignalingOptions } from './signal-server.js';
+export {
+  attachSignaling,
+  type ProxyView,
+  type Signaling,
+  type SignalingOptions,
+} from './signal-server.js';

@@ -18,4 +18,16 @@ describe('TokenBucket', () => {
     while (bucket.take()) taken++;
     expect(taken).toBe(3);
   });
+
+  it('is full again once it has refilled to its burst', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 2, () => now);
+    expect(bucket.isFull()).toBe(true);
+    bucket.take();
+    expect(bucket.isFull()).toBe(false);
+    now += 99;
+    expect(bucket.isFull()).toBe(false);
+    now += 1;
+    expect(bucket.isFull()).toBe(true);
+  });
 });

@@ -4,8 +4,9 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIGNALING_LIMITS } from '../protocol/index.js';
 import { SIGNAL_SERVER_LIMITS } from './signal-limits.js';
+import type { ProxyView } from './signal-server.js';
 import { Swarm, type SwarmMember } from './swarm.js';
-import { contentId, metric, SignalingFixture } from './test-peer.js';
+import { contentId, metric, SignalingFixture, type TestPeer } from './test-peer.js';
 
 /**
  * What one socket can cost the server at the limits, measured (printed) and bounded. The bounds
@@ -25,6 +26,18 @@ const FIND_RATIO_BOUND = 200;
  */
 const EVENT_LOOP_DELAY_MS_BOUND = 400;
 const FIND_SECONDS = 1;
+/** Idle joined sockets measured, and what each may cost (both ends are in this process). */
+const IDLE_SOCKETS = 200;
+const IDLE_SOCKET_BYTES_BOUND = 64 * 1024;
+/** Sockets, each from its own address, that announce maxAnnouncedIds. */
+const FULL_SOCKETS = 4;
+
+/** The client's address is a header, so that one process can be many addresses. */
+const HEADER_ADDRESS: ProxyView = {
+  clientAddress: (request) => String(request.headers['x-test-address'] ?? ''),
+  scheme: () => 'http',
+};
+const from = (n: number) => ({ headers: { 'x-test-address': `10.2.${n >> 8}.${n & 255}` } });
 
 const CAP = SIGNALING_LIMITS.maxAnnouncedIds;
 const PER_MESSAGE = SIGNALING_LIMITS.maxIdsPerMessage;
@@ -40,7 +53,7 @@ function heapAfterGc(): number {
 }
 
 function member(peerId: string): SwarmMember {
-  return { peerId, send: () => {} };
+  return { peerId, send: () => {}, relay: () => undefined };
 }
 
 /** Message `m` of a full announce, as fresh strings the way JSON.parse makes them. */
@@ -154,5 +167,40 @@ describe('signaling cost bounds', () => {
     expect(await announced()).toBe(CAP + 1);
     expect(maxDelayMs).toBeLessThan(EVENT_LOOP_DELAY_MS_BOUND);
     expect(a.ws.readyState).toBe(a.ws.OPEN);
+  });
+
+  it('the memory join: a joined socket costs kilobytes, whatever the site', async () => {
+    const r = await fixture.start({ proxyTrust: HEADER_ADDRESS });
+    await fixture.join(r.url, undefined, from(0));
+    const before = heapAfterGc();
+    for (let i = 1; i <= IDLE_SOCKETS; i++) await fixture.join(r.url, undefined, from(i));
+    const perSocket = (heapAfterGc() - before) / IDLE_SOCKETS;
+    console.log(
+      `${IDLE_SOCKETS} joined idle sockets: ${(perSocket / 1024).toFixed(1)} KiB of heap each ` +
+        '(server and client ends, one process)',
+    );
+    expect(perSocket).toBeLessThan(IDLE_SOCKET_BYTES_BOUND);
+    expect(await metric(r.registry, 'peerconnect_signal_connections')).toBe(IDLE_SOCKETS + 1);
+  });
+
+  it(`holds ${FULL_SOCKETS} sockets at maxAnnouncedIds each in bounded heap`, async () => {
+    const r = await fixture.start({ proxyTrust: HEADER_ADDRESS });
+    const peers: TestPeer[] = [];
+    for (let i = 0; i < FULL_SOCKETS; i++)
+      peers.push(await fixture.join(r.url, undefined, from(i)));
+    const before = heapAfterGc();
+    for (const [p, peer] of peers.entries()) {
+      for (let m = 0; m < MESSAGES; m++) {
+        peer.send({ t: 'announce', ids: batch(p * MESSAGES + m) });
+      }
+      await peer.settled();
+    }
+    const grown = heapAfterGc() - before;
+    expect(await metric(r.registry, 'peerconnect_signal_announced_ids')).toBe(FULL_SOCKETS * CAP);
+    console.log(
+      `${FULL_SOCKETS} sockets x ${CAP} ids: ${(grown / FULL_SOCKETS / 2 ** 20).toFixed(1)} MiB ` +
+        `of heap per socket, ${(grown / (FULL_SOCKETS * CAP)).toFixed(0)} B/id`,
+    );
+    expect(grown / (FULL_SOCKETS * CAP)).toBeLessThan(PER_ID_BYTES_BOUND);
   });
 });

@@ -20,19 +20,104 @@ export const SIGNAL_SERVER_LIMITS = {
   findBurst: 100,
   /** Malformed messages in a row before the connection is closed: a client that bad is broken. */
   maxBadMessagesInARow: 10,
-  /** A client with this much unsent data queued is not reading; drop it rather than buffer. */
+  /**
+   * A client with this much of its own answers unsent is not reading: close it rather than
+   * buffer. Relays from other peers stop at relayBufferMark, well below, so no member can push
+   * another one over this.
+   */
   maxSendBufferBytes: 1024 * 1024,
+  /** Past this much unsent data, relays to a client are dropped (the senders told), not queued. */
+  relayBufferMark: 64 * 1024,
+  /** Relayed messages one client receives per second from all senders together... */
+  relayFanInPerSecond: 200,
+  /** ...and at once (sixteen peers dialling it together, each with an offer and candidates). */
+  relayFanInBurst: 400,
+  /** Messages per second one peer may relay to one other within a negotiation... */
+  pairRelayPerSecond: 30,
+  /** ...and at once (an offer or answer and its first ICE candidates). */
+  pairRelayBurst: 60,
+  /**
+   * How long a peer named in a `found` answer may be offered to, and how long a negotiation
+   * (an offer, its answer and the candidates both ways) stays open after the offer.
+   */
+  relayWindowMs: 30_000,
+  /** Peers from `found` answers a connection remembers (oldest forgotten first). */
+  maxFoundMemory: 128,
+  /** Offers a connection may have open at once (the agent dials far fewer). */
+  maxOpenOffers: 32,
+  /** Offers from others a connection remembers, to let it answer them (oldest forgotten first). */
+  maxOffersReceived: 64,
+  /**
+   * Open connections per client address (an IPv4 address, an IPv6 /64): a household or an
+   * office behind one NAT, with a tab each, fits; one process opening thousands does not.
+   */
+  maxConnectionsPerAddress: 32,
+  /** New connections per client address per minute, sustained... */
+  connectionsPerAddressPerMinute: 60,
+  /** ...and at once. */
+  connectionBurstPerAddress: 60,
+  /**
+   * Content ids the connections of one address may have announced together: two sockets at
+   * SIGNALING_LIMITS.maxAnnouncedIds, so one address holds at most ~20 MB of the index.
+   */
+  maxAnnouncedIdsPerAddress: 131_072,
+  /** How often state of addresses with no connections and a full join bucket is dropped. */
+  addressSweepMs: 60_000,
   /** On shutdown, clients get this long to complete the close handshake before being cut. */
   closeGraceMs: 1_000,
 } as const;
 
-/** WebSocket close codes (RFC 6455 §7.4.1) the server sends. */
+/**
+ * WebSocket close codes (RFC 6455 §7.4.1) the server sends; 4000–4999 are for applications.
+ * A refused upgrade gets an HTTP status instead (UPGRADE_STATUS), since no socket exists yet.
+ */
 export const CLOSE_CODES = {
   goingAway: 1001,
-  policyViolation: 1008,
-  /** A `join` that names another SIGNALING_PROTOCOL (4000–4999 are for applications). */
+  /** A frame over SIGNALING_LIMITS.maxMessageBytes (ws sends it itself). */
+  tooLarge: 1009,
+  /** A `join` that names another SIGNALING_PROTOCOL. */
   protocolMismatch: 4000,
+  /** Kept sending faster than the rate limits after being told (`error rate-limited`). */
+  rateLimited: 4001,
+  /** maxBadMessagesInARow malformed messages in a row. */
+  malformed: 4002,
+  /** Left maxSendBufferBytes of its own answers unread. */
+  notReading: 4003,
 } as const;
+
+/** HTTP statuses of refused upgrades. */
+export const UPGRADE_STATUS = {
+  badRequest: 400,
+  forbidden: 403,
+  tooManyRequests: 429,
+} as const;
+
+/** Why the server refused something: the label of peerconnect_signal_refusals_total. */
+export const REFUSAL_REASONS = [
+  // At the upgrade (HTTP status, no socket).
+  'bad-host',
+  'origin',
+  'address-connections',
+  'address-rate',
+  // Closes.
+  'protocol-mismatch',
+  'rate-limited',
+  'malformed',
+  'not-reading',
+  'too-large',
+  'no-pong',
+  // Relays dropped (the sender is told with an error; nobody is closed).
+  'relay-not-asked',
+  'relay-offer-open',
+  'relay-too-many-offers',
+  'relay-pair-rate',
+  'relay-fan-in',
+  'relay-receiver-busy',
+  'relay-too-large',
+  // Announcements past the address's share.
+  'address-announced',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** `minSwarm` when SignalingOptions leave it out: any one other peer, so two visitors work. */
 export const DEFAULT_MIN_SWARM = 1;

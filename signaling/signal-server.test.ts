@@ -11,6 +11,7 @@ import { metric, SignalingFixture } from './test-peer.js';
 
 const OFFER = { type: 'offer', sdp: 'v=0' } as const;
 const CID = '00000000000000aa';
+const OTHER_SITE = 'https://other.example';
 
 const fixture = new SignalingFixture();
 afterEach(() => fixture.cleanup());
@@ -21,10 +22,10 @@ const open = (url: string, options?: ConstructorParameters<typeof WebSocket>[2])
 
 describe('signaling server', () => {
   it('welcomes each joiner with a fresh id, the peers already there and minSwarm', async () => {
-    const { url, registry } = await start();
+    const { url, registry } = await start({ allowedOrigins: [OTHER_SITE] });
     const a = await join(url);
     const b = await join(url);
-    const c = await join(url, 'https://other.example');
+    const c = await join(url, OTHER_SITE);
     expect(a.welcome).toMatchObject({ peers: 0, minSwarm: 1 });
     expect(b.welcome).toMatchObject({ peers: 1, minSwarm: 1 });
     expect(c.welcome).toMatchObject({ peers: 0 });
@@ -37,12 +38,16 @@ describe('signaling server', () => {
   });
 
   it('relays signals within the swarm and refuses unknown or foreign peers', async () => {
-    const { url } = await start();
+    const { url } = await start({ allowedOrigins: [OTHER_SITE] });
     const a = await join(url);
     const b = await join(url);
-    const foreign = await join(url, 'https://other.example');
+    const foreign = await join(url, OTHER_SITE);
     // b's arrival gave a its one other peer (minSwarm 1).
     expect(await a.next()).toEqual({ t: 'quorum', reached: true });
+    b.send({ t: 'announce', ids: [CID] });
+    foreign.send({ t: 'announce', ids: [CID] });
+    await b.find(CID);
+    expect(await a.find(CID)).toEqual([b.id]);
 
     a.send({ t: 'signal', to: b.id, data: OFFER });
     expect(await b.next()).toEqual({ t: 'signal', from: a.id, data: OFFER });
@@ -73,11 +78,11 @@ describe('signaling server', () => {
     );
   });
 
-  it('closes with 1008 after too many bad messages in a row', async () => {
+  it('closes with 4002 after too many bad messages in a row', async () => {
     const { url } = await start();
     const a = await open(url);
     for (let i = 0; i < SIGNAL_SERVER_LIMITS.maxBadMessagesInARow; i++) a.send('garbage');
-    expect(await a.closed).toBe(CLOSE_CODES.policyViolation);
+    expect(await a.closed).toBe(CLOSE_CODES.malformed);
   });
 
   it('refuses messages before join, and a second join', async () => {
@@ -121,7 +126,7 @@ describe('signaling server', () => {
     expect(a.ws.readyState).toBe(WebSocket.OPEN);
 
     for (let i = 0; i < SIGNAL_SERVER_LIMITS.messageBurst * 2; i++) a.send(withdraw);
-    expect(await a.closed).toBe(CLOSE_CODES.policyViolation);
+    expect(await a.closed).toBe(CLOSE_CODES.rateLimited);
   });
 
   it('closes with 1009 on a frame over maxMessageBytes', async () => {
@@ -134,9 +139,9 @@ describe('signaling server', () => {
     );
   });
 
-  it('refuses an upgrade with neither a usable Origin nor a usable Host with 400', async () => {
+  it('refuses an upgrade without Origin and without a usable Host with 400', async () => {
     const { url } = await start();
-    const ws = new WebSocket(url, { origin: 'null', headers: { host: 'bad host' } });
+    const ws = new WebSocket(url, { headers: { host: 'bad host' } });
     ws.on('error', () => {});
     const [, response] = await once(ws, 'unexpected-response');
     expect(response.statusCode).toBe(400);

@@ -49,7 +49,7 @@ async function find(peer: TestPeer, content: string, max?: number): Promise<stri
 
 describe('signaling swarms', () => {
   it('keys swarms by Origin, and a client without one joins the server’s own origin', async () => {
-    const { url, ownOrigin, registry } = await start();
+    const { url, ownOrigin, registry } = await start({ allowedOrigins: [SITE, OTHER_SITE] });
     const site = await holder(url, [X], SITE);
     const other = await holder(url, [X], OTHER_SITE);
     const node = await holder(url, [X]);

@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ORIGIN_LENGTH, swarmKeyOf } from './swarm-key.js';
+import { allowedOriginOf, MAX_ORIGIN_LENGTH, swarmKeyOf } from './swarm-key.js';
+
+const OWN = 'own.example:8080';
+const ALLOWED = new Set(['https://site.example', 'http://127.0.0.1:8080']);
 
 describe('swarmKeyOf', () => {
-  it('takes a valid http(s) Origin as it is', () => {
-    for (const origin of [
-      'https://site.example',
-      'http://127.0.0.1:8080',
-      'https://[::1]:8443',
-      'http://xn--bcher-kva.example',
-    ]) {
-      expect(swarmKeyOf({ origin, host: 'other.example' }, false)).toBe(origin);
+  it("takes the server's own origin and allowed origins as they are", () => {
+    expect(swarmKeyOf({ origin: 'http://own.example:8080', host: OWN }, 'http')).toBe(
+      'http://own.example:8080',
+    );
+    for (const origin of ALLOWED) {
+      expect(swarmKeyOf({ origin, host: OWN }, 'http', ALLOWED)).toBe(origin);
     }
+    // An allowed origin needs no usable Host.
+    expect(swarmKeyOf({ origin: 'https://site.example' }, 'http', ALLOWED)).toBe(
+      'https://site.example',
+    );
   });
 
-  it("falls back to the server's own origin for a missing or unusable Origin", () => {
+  it('refuses null, other origins and anything a browser would not send', () => {
     for (const origin of [
-      undefined,
       'null',
+      'https://other.example',
+      'https://own.example:8080',
       'file://',
       'chrome-extension://abcdef',
       'https://site.example/',
@@ -25,23 +31,27 @@ describe('swarmKeyOf', () => {
       'https://site.example:443',
       'https://user@site.example',
       'site.example',
+      '',
       `https://${'a'.repeat(MAX_ORIGIN_LENGTH)}.example`,
     ]) {
-      expect(swarmKeyOf({ origin, host: 'own.example:8080' }, false), String(origin)).toBe(
-        'http://own.example:8080',
-      );
+      expect(swarmKeyOf({ origin, host: OWN }, 'http', ALLOWED), origin).toBe('origin');
     }
   });
 
-  it('builds the own origin from Host with the scheme of the socket, normalised', () => {
-    expect(swarmKeyOf({ host: 'Own.Example' }, true)).toBe('https://own.example');
-    expect(swarmKeyOf({ host: 'own.example:443' }, true)).toBe('https://own.example');
-    expect(swarmKeyOf({ host: 'own.example:80' }, false)).toBe('http://own.example');
-    expect(swarmKeyOf({ host: '[::1]:9000' }, false)).toBe('http://[::1]:9000');
-    expect(swarmKeyOf({ host: '198.18.0.1:8080' }, false)).toBe('http://198.18.0.1:8080');
+  it("puts a client without Origin in the server's own origin, with the client's scheme", () => {
+    expect(swarmKeyOf({ host: OWN }, 'http')).toBe('http://own.example:8080');
+    expect(swarmKeyOf({ host: 'Own.Example' }, 'https')).toBe('https://own.example');
+    expect(swarmKeyOf({ host: 'own.example:443' }, 'https')).toBe('https://own.example');
+    expect(swarmKeyOf({ host: 'own.example:80' }, 'http')).toBe('http://own.example');
+    expect(swarmKeyOf({ host: '[::1]:9000' }, 'http')).toBe('http://[::1]:9000');
+    expect(swarmKeyOf({ host: '198.18.0.1:8080' }, 'http')).toBe('http://198.18.0.1:8080');
+    // Behind a TLS proxy the page is https even though the socket is not.
+    expect(swarmKeyOf({ origin: 'https://own.example', host: 'own.example' }, 'https')).toBe(
+      'https://own.example',
+    );
   });
 
-  it('gives no key when neither header is usable', () => {
+  it('refuses a client without Origin and without a usable Host', () => {
     for (const host of [
       undefined,
       '',
@@ -55,7 +65,17 @@ describe('swarmKeyOf', () => {
       '[zz]',
       `${'a'.repeat(300)}.example`,
     ]) {
-      expect(swarmKeyOf({ origin: 'null', host }, false), String(host)).toBeUndefined();
+      expect(swarmKeyOf({ host }, 'http'), String(host)).toBe('bad-host');
+    }
+  });
+});
+
+describe('allowedOriginOf', () => {
+  it('reduces an http(s) URL to its origin and refuses anything else', () => {
+    expect(allowedOriginOf('https://Site.Example:443/path')).toBe('https://site.example');
+    expect(allowedOriginOf('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
+    for (const text of ['null', 'site.example', 'file:///x', 'ftp://site.example', '']) {
+      expect(() => allowedOriginOf(text), text).toThrow(RangeError);
     }
   });
 });

@@ -7,7 +7,7 @@ const CAP = 100;
 
 function member(peerId: string): SwarmMember & { inbox: ServerMessage[] } {
   const inbox: ServerMessage[] = [];
-  return { peerId, inbox, send: (m) => inbox.push(m) };
+  return { peerId, inbox, send: (m) => inbox.push(m), relay: () => undefined };
 }
 
 describe('Swarm', () => {

@@ -1,6 +1,7 @@
-import type { ServerMessage } from '../protocol/index.js';
+import type { ServerMessage, SignalData } from '../protocol/index.js';
 import { createHolder, type Holder, HolderIndex } from './holder-index.js';
 import type { RandomInt } from './random-sample.js';
+import type { Rejection } from './rejection.js';
 
 /**
  * Someone reachable in a swarm. Today that is a local WebSocket connection; with Redis scale-out
@@ -9,7 +10,23 @@ import type { RandomInt } from './random-sample.js';
  */
 export interface SwarmMember {
   readonly peerId: string;
+  /** The node that holds this peer's socket (cluster.ts); undefined for this process. */
+  readonly node?: string;
+  /** A message from the server itself (quorum notices). */
   send(message: ServerMessage): void;
+  /**
+   * A `signal` from peer `from`, which the receiver may refuse (it is flooded, or not reading):
+   * the refusal goes back to the sender, and the receiver is never closed for it.
+   */
+  relay(relayed: Relayed): Rejection | undefined;
+}
+
+/** A signal on its way: who sent it, what it is, and the frame the receiver gets, encoded once. */
+export interface Relayed {
+  readonly from: string;
+  readonly type: SignalData['type'];
+  /** The whole `signal` server message, at most SIGNALING_LIMITS.maxMessageBytes bytes. */
+  readonly frame: string;
 }
 
 /** A member as the swarm holds it: who it is and what it announced. */
@@ -46,6 +63,11 @@ export class Swarm {
 
   member(peerId: string): SwarmMember | undefined {
     return this.members.get(peerId)?.member;
+  }
+
+  /** The members whose sockets are on this node, with what they announced (for a resync). */
+  *local(): IterableIterator<Joined> {
+    for (const joined of this.members.values()) if (joined.member.node === undefined) yield joined;
   }
 
   /** Whether a member sees at least `minSwarm` other peers. */

@@ -116,6 +116,19 @@ export class TestPeer {
     return found.peers;
   }
 
+  /**
+   * Resolves once the server has handled everything this peer sent before (a find answers
+   * after them), skipping what arrives meanwhile but errors.
+   */
+  async settled(id = 0xffff_ffff): Promise<void> {
+    this.send({ t: 'find', id, content: 'ffffffffffffffff' });
+    for (;;) {
+      const m = await this.next();
+      if (m.t === 'found' && m.id === id) return;
+      if (m.t === 'error') throw new Error(`error while settling: ${JSON.stringify(m)}`);
+    }
+  }
+
   /** Resolves with the next message, failing unless it is an error with `code`. */
   async error(code: string): Promise<void> {
     const message = await this.next();
